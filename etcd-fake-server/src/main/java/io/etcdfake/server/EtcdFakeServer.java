@@ -1,0 +1,261 @@
+package io.etcdfake.server;
+
+import io.etcdfake.server.grpc.Headers;
+import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.mvcc.MvccStore;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An in-memory etcd speaking etcd's v3 gRPC API. Build one, {@link #start()} it, point any etcd
+ * client at {@link #clientEndpoints()}, and {@link #close()} it when done:
+ *
+ * <pre>{@code
+ * try (EtcdFakeServer etcd = EtcdFakeServer.builder().build().start()) {
+ *   Client client = Client.builder().endpoints(etcd.clientEndpoints()).build();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * Thread-safe. By default it listens on a free port of 127.0.0.1.
+ */
+public final class EtcdFakeServer implements AutoCloseable {
+  private final Builder config;
+  private final MemberIdentity identity;
+  private final MvccStore store;
+  private final Headers headers;
+  private Server server;
+  private List<URI> endpoints = List.of();
+  private boolean closed;
+
+  private EtcdFakeServer(Builder config) {
+    this.config = config;
+    this.identity = config.identity();
+    this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
+    this.headers = new Headers(identity);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Binds the listen addresses and starts serving; returns this server. */
+  public synchronized EtcdFakeServer start() throws IOException {
+    if (server != null || closed) {
+      throw new IllegalStateException(closed ? "server is closed" : "server already started");
+    }
+    MessageSizeLimit sizeLimit = new MessageSizeLimit(config.maxRequestBytes);
+    List<InetSocketAddress> addresses = config.listenAddresses();
+    NettyServerBuilder nb = NettyServerBuilder.forAddress(addresses.get(0));
+    for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
+      nb.addListenAddress(extra);
+    }
+    HealthStatusManager health = new HealthStatusManager();
+    server = nb
+        // the transport's own limit only guards memory; etcd's limit and words come from MessageSizeLimit
+        .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
+        .permitKeepAliveWithoutCalls(true)
+        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build()
+        .start();
+    List<URI> bound = new ArrayList<>();
+    for (SocketAddress a : server.getListenSockets()) {
+      InetSocketAddress isa = (InetSocketAddress) a;
+      bound.add(URI.create(config.scheme() + "://" + hostOf(isa, addresses) + ":" + isa.getPort()));
+    }
+    endpoints = config.advertiseClientUrls.isEmpty() ? List.copyOf(bound) : config.advertiseClientUrls;
+    return this;
+  }
+
+  private static String hostOf(InetSocketAddress bound, List<InetSocketAddress> requested) {
+    for (InetSocketAddress r : requested) {
+      if (r.getAddress() != null && r.getAddress().equals(bound.getAddress())) {
+        String h = r.getHostString();
+        return h.contains(":") ? "[" + h + "]" : h;
+      }
+    }
+    String h = bound.getAddress().getHostAddress();
+    return h.contains(":") ? "[" + h + "]" : h;
+  }
+
+  /** Where clients reach this server, e.g. {@code http://127.0.0.1:41234}; the advertised URLs if set. */
+  public synchronized List<URI> clientEndpoints() {
+    requireStarted();
+    return endpoints;
+  }
+
+  /** The port of the first listen address. */
+  public synchronized int port() {
+    requireStarted();
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  public MemberIdentity identity() {
+    return identity;
+  }
+
+  /** The store itself, for inspection in tests; writes through it are writes to the server. */
+  public MvccStore store() {
+    return store;
+  }
+
+  /** Empties the store back to revision 1, as a freshly started server. */
+  public void reset() {
+    store.reset();
+  }
+
+  public synchronized boolean isRunning() {
+    return server != null && !closed;
+  }
+
+  /** Stops serving: open calls are ended, the port is released. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (server != null) {
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+          server.awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void requireStarted() {
+    if (server == null) {
+      throw new IllegalStateException("server not started");
+    }
+  }
+
+  /** Configuration of an {@link EtcdFakeServer}; every setting has etcd's default. */
+  public static final class Builder {
+    private List<URI> listenClientUrls = List.of(URI.create("http://127.0.0.1:0"));
+    private List<URI> advertiseClientUrls = List.of();
+    private String name = MemberIdentity.DEFAULT_NAME;
+    private List<URI> peerUrls = List.of(MemberIdentity.DEFAULT_PEER_URL);
+    private String clusterToken = MemberIdentity.DEFAULT_CLUSTER_TOKEN;
+    private Long clusterId;
+    private Long memberId;
+    private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
+    private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
+    private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+
+    private Builder() {}
+
+    /** Listen on 127.0.0.1 at this port; 0 (the default) picks a free one. */
+    public Builder port(int port) {
+      return listenClientUrls(List.of(URI.create("http://127.0.0.1:" + port)));
+    }
+
+    /** etcd's --listen-client-urls: http URLs with an IP or host name and a port. */
+    public Builder listenClientUrls(List<URI> urls) {
+      if (urls.isEmpty()) {
+        throw new IllegalArgumentException("at least one listen URL is needed");
+      }
+      for (URI u : urls) {
+        if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+          throw new IllegalArgumentException("listen URL must look like http://HOST:PORT: " + u);
+        }
+      }
+      this.listenClientUrls = List.copyOf(urls);
+      return this;
+    }
+
+    /** etcd's --advertise-client-urls: what {@link #clientEndpoints()} reports; default the bound addresses. */
+    public Builder advertiseClientUrls(List<URI> urls) {
+      this.advertiseClientUrls = List.copyOf(urls);
+      return this;
+    }
+
+    /** etcd's --name (default "default"). */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name);
+      return this;
+    }
+
+    /** etcd's --initial-advertise-peer-urls: with the name and token, they fix the member and cluster ids. */
+    public Builder peerUrls(List<URI> urls) {
+      this.peerUrls = List.copyOf(urls);
+      return this;
+    }
+
+    /** etcd's --initial-cluster-token (default "etcd-cluster"). */
+    public Builder clusterToken(String token) {
+      this.clusterToken = Objects.requireNonNull(token);
+      return this;
+    }
+
+    public Builder clusterId(long id) {
+      this.clusterId = id;
+      return this;
+    }
+
+    public Builder memberId(long id) {
+      this.memberId = id;
+      return this;
+    }
+
+    public Builder raftTerm(long term) {
+      this.raftTerm = term;
+      return this;
+    }
+
+    /** etcd's --max-txn-ops (default 128). */
+    public Builder maxTxnOps(int n) {
+      this.maxTxnOps = n;
+      return this;
+    }
+
+    /** etcd's --max-request-bytes (default 1.5 MiB); the gRPC limit is 512 KiB above it. */
+    public Builder maxRequestBytes(int n) {
+      this.maxRequestBytes = n;
+      return this;
+    }
+
+    public EtcdFakeServer build() {
+      return new EtcdFakeServer(this);
+    }
+
+    MemberIdentity identity() {
+      MemberIdentity derived = MemberIdentity.derive(name, peerUrls, clusterToken);
+      return new MemberIdentity(name, clusterId != null ? clusterId : derived.clusterId(),
+          memberId != null ? memberId : derived.memberId(), raftTerm, peerUrls);
+    }
+
+    String scheme() {
+      return "http";
+    }
+
+    List<InetSocketAddress> listenAddresses() {
+      List<InetSocketAddress> out = new ArrayList<>();
+      for (URI u : listenClientUrls) {
+        out.add(new InetSocketAddress(u.getHost().replace("[", "").replace("]", ""), u.getPort()));
+      }
+      return out;
+    }
+  }
+
+}

@@ -1,0 +1,104 @@
+package io.etcdfake.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The standalone server: {@code java -jar etcd-fake-server-VERSION-standalone.jar}, with etcd's own
+ * flag names so that scripts and tools written for a local etcd work unchanged.
+ */
+@Command(
+    name = "etcd-fake",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    sortOptions = false,
+    description = "An in-memory etcd: etcd's v3 gRPC API for tests, started in milliseconds.")
+public final class Main implements java.util.concurrent.Callable<Integer> {
+
+  @Option(names = "--listen-client-urls", split = ",", paramLabel = "URL",
+      description = "URLs to listen on for client traffic (default: ${DEFAULT-VALUE}).",
+      defaultValue = "http://127.0.0.1:2379")
+  List<URI> listenClientUrls;
+
+  @Option(names = "--advertise-client-urls", split = ",", paramLabel = "URL",
+      description = "Client URLs to report to clients (default: the listen URLs).")
+  List<URI> advertiseClientUrls;
+
+  @Option(names = "--name", paramLabel = "NAME", defaultValue = MemberIdentity.DEFAULT_NAME,
+      description = "Human-readable name of this member (default: ${DEFAULT-VALUE}).")
+  String name;
+
+  private final AtomicReference<EtcdFakeServer> running = new AtomicReference<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Parses the flags and serves until the process is told to stop; answers the exit code. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    return cli.execute(args);
+  }
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    EtcdFakeServer.Builder builder = EtcdFakeServer.builder().name(name);
+    try {
+      builder.listenClientUrls(listenClientUrls);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--listen-client-urls: " + e.getMessage());
+    }
+    if (advertiseClientUrls != null) {
+      builder.advertiseClientUrls(advertiseClientUrls);
+    }
+    EtcdFakeServer server = builder.build().start();
+    running.set(server);
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "etcd-fake-shutdown"));
+    System.out.println("etcd-fake " + Version.version() + " ready to serve client requests on "
+        + String.join(",", server.clientEndpoints().stream().map(URI::toString).toList()));
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  private void stop() {
+    EtcdFakeServer server = running.getAndSet(null);
+    if (server != null) {
+      server.close();
+      System.err.println("etcd-fake stopped");
+    }
+    stopped.countDown();
+  }
+
+  /** The version baked into the jar at build time. */
+  static final class Version implements CommandLine.IVersionProvider {
+    static String version() {
+      Properties p = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        // fall through to "unknown"
+      }
+      return p.getProperty("version", "unknown");
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"etcd-fake " + version(), "etcd API: 3.5"};
+    }
+  }
+}

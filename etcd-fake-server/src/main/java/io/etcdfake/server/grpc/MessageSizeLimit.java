@@ -1,0 +1,59 @@
+package io.etcdfake.server.grpc;
+
+import com.google.protobuf.MessageLite;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * etcd's gRPC receive limit (max request bytes + 512 KiB), refused with the words of etcd's own gRPC
+ * library rather than grpc-java's, so clients see the same status. The transport's own limit is
+ * set higher and only guards memory.
+ */
+public final class MessageSizeLimit implements ServerInterceptor {
+  /** grpcOverheadBytes in etcd's server: room for the gRPC framing around a maximal request. */
+  public static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+  private final int maxBytes;
+
+  public MessageSizeLimit(int maxRequestBytes) {
+    this.maxBytes = maxRequestBytes + GRPC_OVERHEAD_BYTES;
+  }
+
+  public int maxBytes() {
+    return maxBytes;
+  }
+
+  @Override
+  public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    ServerCall.Listener<Q> delegate = next.startCall(call, headers);
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+      private boolean closed;
+
+      @Override
+      public void onMessage(Q message) {
+        if (closed) {
+          return;
+        }
+        int size = message instanceof MessageLite m ? m.getSerializedSize() : 0;
+        if (size > maxBytes) {
+          closed = true;
+          call.close(Status.RESOURCE_EXHAUSTED.withDescription(
+              "grpc: received message larger than max (" + size + " vs. " + maxBytes + ")"), new Metadata());
+          return;
+        }
+        super.onMessage(message);
+      }
+
+      @Override
+      public void onHalfClose() {
+        if (!closed) {
+          super.onHalfClose();
+        }
+      }
+    };
+  }
+}
