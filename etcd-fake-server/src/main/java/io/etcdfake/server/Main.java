@@ -10,7 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The standalone server: {@code java -jar etcd-fake-server-VERSION-standalone.jar}, with etcd's own
@@ -21,6 +23,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     sortOptions = false,
+    usageHelpWidth = 120,
     description = "An in-memory etcd: etcd's v3 gRPC API for tests, started in milliseconds.")
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
@@ -36,6 +39,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--name", paramLabel = "NAME", defaultValue = MemberIdentity.DEFAULT_NAME,
       description = "Human-readable name of this member (default: ${DEFAULT-VALUE}).")
   String name;
+
+  @Spec CommandSpec spec;
 
   private final AtomicReference<EtcdFakeServer> running = new AtomicReference<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -58,7 +63,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     try {
       builder.listenClientUrls(listenClientUrls);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--listen-client-urls: " + e.getMessage());
+      throw new CommandLine.ParameterException(spec.commandLine(), "--listen-client-urls: " + e.getMessage());
     }
     if (advertiseClientUrls != null) {
       builder.advertiseClientUrls(advertiseClientUrls);
