@@ -67,18 +67,16 @@ public final class Scenario {
   }
 
   /**
-   * A call where etcd 3.5 (which the fake follows) answers differently from 3.4: compared only when
-   * the reference is not a 3.4; otherwise sent to both (to keep their states in step) and the
-   * difference reported with {@code why}. The caller asserts the 3.5 answer on the returned outcome.
+   * A call where etcd 3.5 (which the fake follows) answers differently from 3.4: compared when the
+   * reference is not a 3.4; otherwise sent to the fake only (a 3.4 may even crash on what 3.5
+   * refuses) and reported with {@code why}. The caller asserts the 3.5 answer on the returned outcome.
    */
   public <Q extends Message, A extends Message> Outcome<A> call35(String why, MethodDescriptor<Q, A> method, Q request) {
     if (!referenceIs34()) {
       return call(method, request);
     }
-    Outcome<A> mine = fake.call(method, request);
-    Outcome<A> theirs = reference.call(method, request);
-    context.publishReportEntry("etcd 3.5 only", why + "; etcd " + reference.version() + " answered " + theirs);
-    return mine;
+    context.publishReportEntry("etcd 3.5 only", why + " (not compared with etcd " + reference.version() + ")");
+    return fake.call(method, request);
   }
 
   /** Opens the same bidirectional stream on both sides (watch, lease keep-alive). */
