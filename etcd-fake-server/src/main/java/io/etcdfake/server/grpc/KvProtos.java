@@ -17,6 +17,7 @@ import io.etcdfake.server.mvcc.KeyValue;
 import io.etcdfake.server.mvcc.Op;
 import io.etcdfake.server.mvcc.Result;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -120,6 +121,25 @@ public final class KvProtos {
         ? c.getUnknownFields().getField(LEASE_FIELD).getVarintList()
         : List.of();
     return values.isEmpty() ? 0 : values.get(values.size() - 1);
+  }
+
+  /** Field numbers of the writes in etcd's InternalRaftRequest. */
+  static final int RAFT_PUT = 4;
+  static final int RAFT_DELETE_RANGE = 5;
+  static final int RAFT_TXN = 6;
+  private static final int RAFT_HEADER = 100;
+
+  /**
+   * The size etcd's request limit is checked against: not the request but the raft entry it becomes,
+   * an InternalRaftRequest holding it in field {@code field} and a header with a request id. The id's
+   * top 16 bits are the member id's low 16 bits above a 40-bit millisecond clock and an 8-bit counter
+   * (etcd's idutil), so the entry is 15 to 18 bytes larger than the request, depending on the member.
+   */
+  static int raftEntryBytes(int field, int requestBytes, long memberId) {
+    long requestId = ((memberId & 0xffff) << 48) | ((System.currentTimeMillis() & ((1L << 40) - 1)) << 8);
+    int header = CodedOutputStream.computeUInt64Size(1, requestId);
+    return CodedOutputStream.computeTagSize(RAFT_HEADER) + CodedOutputStream.computeUInt32SizeNoTag(header) + header
+        + CodedOutputStream.computeTagSize(field) + CodedOutputStream.computeUInt32SizeNoTag(requestBytes) + requestBytes;
   }
 
   public static RangeResponse toProto(Result.Range r, ResponseHeader header) {

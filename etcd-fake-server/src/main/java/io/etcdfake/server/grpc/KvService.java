@@ -19,10 +19,13 @@ import io.grpc.stub.StreamObserver;
 public final class KvService extends KVGrpc.KVImplBase {
   private final MvccStore store;
   private final Headers headers;
+  /** etcd's request ids, and so the size of its raft entries, depend on the member id */
+  private final long memberId;
 
   public KvService(MvccStore store, Headers headers) {
     this.store = store;
     this.headers = headers;
+    this.memberId = headers.of(0).getMemberId();
   }
 
   @Override
@@ -36,7 +39,7 @@ public final class KvService extends KVGrpc.KVImplBase {
   @Override
   public void put(PutRequest request, StreamObserver<PutResponse> responses) {
     Calls.unary(responses, () -> {
-      Result.Put r = store.put(KvProtos.toOp(request), request.getSerializedSize());
+      Result.Put r = store.put(KvProtos.toOp(request), entryBytes(KvProtos.RAFT_PUT, request.getSerializedSize()));
       return KvProtos.toProto(r, headers.of(r.revision()));
     });
   }
@@ -44,7 +47,7 @@ public final class KvService extends KVGrpc.KVImplBase {
   @Override
   public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> responses) {
     Calls.unary(responses, () -> {
-      Result.DeleteRange r = store.deleteRange(KvProtos.toOp(request), request.getSerializedSize());
+      Result.DeleteRange r = store.deleteRange(KvProtos.toOp(request), entryBytes(KvProtos.RAFT_DELETE_RANGE, request.getSerializedSize()));
       return KvProtos.toProto(r, headers.of(r.revision()));
     });
   }
@@ -52,7 +55,7 @@ public final class KvService extends KVGrpc.KVImplBase {
   @Override
   public void txn(TxnRequest request, StreamObserver<TxnResponse> responses) {
     Calls.unary(responses, () -> {
-      Result.Txn r = store.txn(KvProtos.toOp(request), request.getSerializedSize());
+      Result.Txn r = store.txn(KvProtos.toOp(request), entryBytes(KvProtos.RAFT_TXN, request.getSerializedSize()));
       return KvProtos.toProto(r, headers.of(r.revision()));
     });
   }
@@ -62,5 +65,9 @@ public final class KvService extends KVGrpc.KVImplBase {
     Calls.unary(responses, () -> CompactionResponse.newBuilder()
         .setHeader(headers.of(store.compact(request.getRevision())))
         .build());
+  }
+
+  private int entryBytes(int field, int requestBytes) {
+    return KvProtos.raftEntryBytes(field, requestBytes, memberId);
   }
 }

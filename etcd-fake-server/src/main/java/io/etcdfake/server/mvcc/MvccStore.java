@@ -123,8 +123,12 @@ public final class MvccStore {
     boolean sorts = r.sortOrder() != Op.Range.SORT_NONE || r.sortTarget() != Op.Range.TARGET_KEY;
     boolean filters = r.minModRevision() != 0 || r.maxModRevision() != 0
         || r.minCreateRevision() != 0 || r.maxCreateRevision() != 0;
-    // without sorting or filtering, only limit+1 versions are needed (the +1 tells 'more')
-    int wanted = r.countOnly() ? 0 : (sorts || filters || r.limit() <= 0) ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, r.limit() + 1);
+    // etcd reads everything only when an order is asked for or a filter is set; otherwise it reads
+    // limit+1 keys in key order (the +1 tells 'more') and sorts just those, even when a target
+    // other than KEY with order NONE asks for an ascending sort
+    boolean readsAll = r.sortOrder() != Op.Range.SORT_NONE || filters || r.limit() <= 0;
+    int wanted = r.countOnly() ? 0
+        : readsAll || r.limit() >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) r.limit() + 1;
     long[] count = new long[1];
     List<KeyValue> kvs = collect(ks, r.keys(), rev, wanted, count);
     if (rev < ks.compactRevision) {
