@@ -32,9 +32,9 @@ class EtcdFakeServerTest {
       assertThat(endpoints.get(0).getPort()).isEqualTo(server.port()).isPositive();
 
       KV kv = client.getKVClient();
-      long rev = kv.put(bs("key"), bs("value")).get(5, TimeUnit.SECONDS).getHeader().getRevision();
+      long rev = kv.put(bs("key"), bs("value")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
       assertThat(rev).isEqualTo(2);
-      GetResponse got = kv.get(bs("key")).get(5, TimeUnit.SECONDS);
+      GetResponse got = kv.get(bs("key")).get(30, TimeUnit.SECONDS);
       assertThat(got.getKvs()).singleElement().satisfies(kv1 -> {
         assertThat(kv1.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("value");
         assertThat(kv1.getCreateRevision()).isEqualTo(2);
@@ -59,13 +59,13 @@ class EtcdFakeServerTest {
     try (EtcdFakeServer server = EtcdFakeServer.builder().build().start();
         Client client = Client.builder().endpoints(server.clientEndpoints()).build()) {
       KV kv = client.getKVClient();
-      kv.put(bs("a"), bs("1")).get(5, TimeUnit.SECONDS);
-      kv.put(bs("b"), bs("2")).get(5, TimeUnit.SECONDS);
+      kv.put(bs("a"), bs("1")).get(30, TimeUnit.SECONDS);
+      kv.put(bs("b"), bs("2")).get(30, TimeUnit.SECONDS);
       server.reset();
-      GetResponse all = kv.get(bs("\0"), GetOption.builder().withRange(bs("\0")).build()).get(5, TimeUnit.SECONDS);
+      GetResponse all = kv.get(bs("\0"), GetOption.builder().withRange(bs("\0")).build()).get(30, TimeUnit.SECONDS);
       assertThat(all.getKvs()).isEmpty();
       assertThat(all.getHeader().getRevision()).isEqualTo(1);
-      assertThat(kv.put(bs("a"), bs("again")).get(5, TimeUnit.SECONDS).getHeader().getRevision()).isEqualTo(2);
+      assertThat(kv.put(bs("a"), bs("again")).get(30, TimeUnit.SECONDS).getHeader().getRevision()).isEqualTo(2);
     }
   }
 
