@@ -1,8 +1,12 @@
 package io.etcdfake.server;
 
+import io.etcdfake.server.auth.AuthStore;
+import io.etcdfake.server.auth.Caller;
+import io.etcdfake.server.grpc.AuthService;
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.grpc.TokenInterceptor;
 import io.etcdfake.server.mvcc.MvccStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -13,6 +17,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +41,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final AuthStore auth;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -45,6 +51,18 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.auth = new AuthStore(config.bcryptCost, config.authTokenTtl, System::nanoTime);
+    bootstrapAuth();
+  }
+
+  /** With {@link Builder#authRootPassword}: a root user with the root role, and auth on. */
+  private void bootstrapAuth() {
+    if (config.authRootPassword != null) {
+      auth.userAdd(Caller.NONE, AuthStore.ROOT, config.authRootPassword, false);
+      auth.roleAdd(Caller.NONE, AuthStore.ROOT);
+      auth.userGrantRole(Caller.NONE, AuthStore.ROOT, AuthStore.ROOT);
+      auth.enable(Caller.NONE);
+    }
   }
 
   public static Builder builder() {
@@ -68,7 +86,9 @@ public final class EtcdFakeServer implements AutoCloseable {
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
-        .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .intercept(new TokenInterceptor())
+        .addService(ServerInterceptors.intercept(new KvService(store, headers, auth), sizeLimit))
+        .addService(ServerInterceptors.intercept(new AuthService(auth, headers, store::currentRevision).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
@@ -114,9 +134,16 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
-  /** Empties the store back to revision 1, as a freshly started server. */
+  /** Users, roles, permissions and tokens; the guard every service asks while auth is on. */
+  public AuthStore authStore() {
+    return auth;
+  }
+
+  /** Empties the store back to revision 1, as a freshly started server; auth back to as configured. */
   public void reset() {
     store.reset();
+    auth.reset();
+    bootstrapAuth();
   }
 
   public synchronized boolean isRunning() {
@@ -162,6 +189,10 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    // auth
+    private String authRootPassword;
+    private int bcryptCost = AuthStore.MIN_BCRYPT_COST;
+    private Duration authTokenTtl = AuthStore.DEFAULT_TOKEN_TTL;
 
     private Builder() {}
 
@@ -232,6 +263,38 @@ public final class EtcdFakeServer implements AutoCloseable {
     /** etcd's --max-request-bytes (default 1.5 MiB); the gRPC limit is 512 KiB above it. */
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
+      return this;
+    }
+
+    // ---- auth
+
+    /**
+     * Start with auth on: a user {@code root} with this password and the root role, as after
+     * {@code etcdctl user add root && etcdctl auth enable}. Clients then need a user and password.
+     */
+    public Builder authRootPassword(String password) {
+      this.authRootPassword = Objects.requireNonNull(password);
+      return this;
+    }
+
+    /**
+     * etcd's --bcrypt-cost for user passwords, 4 to 31. etcd's default is 10; the fake's is 4, which
+     * makes Authenticate and UserAdd fast and is just as correct.
+     */
+    public Builder bcryptCost(int cost) {
+      if (cost < AuthStore.MIN_BCRYPT_COST || cost > AuthStore.MAX_BCRYPT_COST) {
+        throw new IllegalArgumentException("bcrypt cost must be between 4 and 31: " + cost);
+      }
+      this.bcryptCost = cost;
+      return this;
+    }
+
+    /** etcd's --auth-token-ttl: how long an unused simple token stays valid (default 300 s). */
+    public Builder authTokenTtl(Duration ttl) {
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("auth token TTL must be positive: " + ttl);
+      }
+      this.authTokenTtl = ttl;
       return this;
     }
 
