@@ -28,7 +28,7 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
    * LeaseLeases is missing from jetcd's copy of etcd's protos, so it is declared here by hand: an
    * empty request, and a response written field by field (1: header, 2: repeated LeaseStatus{1: ID}).
    */
-  static final MethodDescriptor<Empty, Empty> LEASE_LEASES = MethodDescriptor.<Empty, Empty>newBuilder()
+  public static final MethodDescriptor<Empty, Empty> LEASE_LEASES = MethodDescriptor.<Empty, Empty>newBuilder()
       .setType(MethodDescriptor.MethodType.UNARY)
       .setFullMethodName(MethodDescriptor.generateFullMethodName(LeaseGrpc.SERVICE_NAME, "LeaseLeases"))
       .setRequestMarshaller(ProtoUtils.marshaller(Empty.getDefaultInstance()))
