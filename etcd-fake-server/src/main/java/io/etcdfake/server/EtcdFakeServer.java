@@ -2,7 +2,11 @@ package io.etcdfake.server;
 
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.lease.Clock;
+import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -36,6 +40,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final Lessor lessor;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -45,6 +50,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.lessor = new Lessor(store, config.clock, identity.memberId());
+    store.setLeaseIndex(lessor);
   }
 
   public static Builder builder() {
@@ -69,10 +76,12 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
         .start();
+    lessor.startExpiryChecks();
     List<URI> bound = new ArrayList<>();
     for (SocketAddress a : server.getListenSockets()) {
       InetSocketAddress isa = (InetSocketAddress) a;
@@ -114,9 +123,26 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
-  /** Empties the store back to revision 1, as a freshly started server. */
+  /** The leases; grants and revokes through it are the server's own. */
+  public Lessor lessor() {
+    return lessor;
+  }
+
+  /**
+   * The clock leases expire by. With {@link Builder#manualClock()}, {@code clock().advance(d)}
+   * revokes every lease due by then before it returns; the system clock cannot be advanced.
+   */
+  public Clock clock() {
+    return lessor.clock();
+  }
+
+  /** Empties the store back to revision 1 and drops every lease, as a freshly started server. */
   public void reset() {
-    store.reset();
+    store.atomically(() -> {
+      lessor.reset();
+      store.reset();
+      return null;
+    });
   }
 
   public synchronized boolean isRunning() {
@@ -130,6 +156,7 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
       try {
@@ -162,6 +189,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    private Clock clock = Clock.system();
 
     private Builder() {}
 
@@ -233,6 +261,19 @@ public final class EtcdFakeServer implements AutoCloseable {
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
       return this;
+    }
+
+    // ---- lease: the clock leases expire by
+
+    /** The clock leases expire by; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** A {@link ManualClock}: time stands still until {@code server.clock().advance(d)}. */
+    public Builder manualClock() {
+      return clock(new ManualClock());
     }
 
     public EtcdFakeServer build() {
