@@ -9,7 +9,11 @@ import io.etcdfake.server.maintenance.Alarms;
 import io.etcdfake.server.maintenance.Maintenance;
 import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.lease.Clock;
+import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -49,6 +53,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final Headers headers;
   private final Membership membership;
   private final Maintenance maintenance;
+  private final Lessor lessor;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -58,6 +63,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.lessor = new Lessor(store, config.clock, identity.memberId());
+    store.setLeaseIndex(lessor);
     this.membership = new Membership(identity, this::memberClientUrls);
     this.maintenance = new Maintenance(store, new Alarms(store), membership, identity, config.etcdVersion,
         config.quotaBackendBytes);
@@ -104,10 +111,12 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
         .start();
+    lessor.startExpiryChecks();
     List<URI> bound = new ArrayList<>();
     for (SocketAddress a : server.getListenSockets()) {
       InetSocketAddress isa = (InetSocketAddress) a;
@@ -149,11 +158,29 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
-  /** Empties the store back to revision 1, as a freshly started server: no alarms, no added members. */
+  /** The leases; grants and revokes through it are the server's own. */
+  public Lessor lessor() {
+    return lessor;
+  }
+
+  /**
+   * The clock leases expire by. With {@link Builder#manualClock()}, {@code clock().advance(d)}
+   * revokes every lease due by then before it returns; the system clock cannot be advanced.
+   */
+  public Clock clock() {
+    return lessor.clock();
+  }
+
+  /** Empties the store back to revision 1 and drops every lease, alarm and added member, as a freshly
+   * started server. */
   public void reset() {
-    store.reset();
-    maintenance.reset();
-    membership.reset();
+    store.atomically(() -> {
+      lessor.reset();
+      store.reset();
+      maintenance.reset();
+      membership.reset();
+      return null;
+    });
   }
 
   /**
@@ -190,6 +217,7 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
       try {
@@ -222,6 +250,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    private Clock clock = Clock.system();
 
     // maintenance (surface)
     private String etcdVersion = Maintenance.DEFAULT_VERSION;
@@ -319,6 +348,19 @@ public final class EtcdFakeServer implements AutoCloseable {
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
       return this;
+    }
+
+    // ---- lease: the clock leases expire by
+
+    /** The clock leases expire by; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** A {@link ManualClock}: time stands still until {@code server.clock().advance(d)}. */
+    public Builder manualClock() {
+      return clock(new ManualClock());
     }
 
     public EtcdFakeServer build() {

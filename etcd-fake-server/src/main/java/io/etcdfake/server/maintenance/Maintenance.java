@@ -104,8 +104,11 @@ public final class Maintenance {
   }
 
   /** Defragmentation gives the free pages back: the database shrinks to what is in use. */
-  public synchronized void defragment() {
-    dbSize = sizeInUse(store.exportState()) + PAGE;
+  public void defragment() {
+    long inUse = sizeInUse(store.exportState());
+    synchronized (this) {
+      dbSize = inUse + PAGE;
+    }
   }
 
   /** etcd's MoveLeader in a cluster where this member leads and no other member ever started. */
@@ -159,7 +162,8 @@ public final class Maintenance {
     dbSize = FRESH_IN_USE + PAGE;
   }
 
-  private synchronized long currentDbSize() {
+  /** Not synchronized around the export: the store's lock is never taken inside this object's. */
+  private long currentDbSize() {
     return grow(sizeInUse(store.exportState()));
   }
 

@@ -71,6 +71,8 @@ class MaintenanceDiffTest {
       s.txn(TxnRequest.newBuilder().addFailure(RequestOp.newBuilder().setRequestPut(put("b", "1"))));
       s.txn(TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestDeleteRange(Kv.delete("a"))));
       s.txn(TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestRange(Kv.get("a"))));
+      s.call(io.etcd.jetcd.api.LeaseGrpc.getLeaseGrantMethod(),
+          io.etcd.jetcd.api.LeaseGrantRequest.newBuilder().setTTL(60).setID(777).build());
       s.delete(Kv.delete("zzz"));
       s.range(Kv.all());
       s.compact(rev(2));
