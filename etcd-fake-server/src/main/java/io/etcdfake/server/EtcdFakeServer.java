@@ -4,6 +4,8 @@ import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
 import io.etcdfake.server.mvcc.MvccStore;
+import io.etcdfake.server.grpc.WatchService;
+import io.etcdfake.server.watch.WatchHub;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +39,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final WatchHub watchHub;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -45,6 +49,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.watchHub = new WatchHub(store, config.progressNotifyInterval);
   }
 
   public static Builder builder() {
@@ -69,6 +74,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
@@ -114,10 +120,25 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
-  /** Empties the store back to revision 1, as a freshly started server. */
-  public void reset() {
-    store.reset();
+  /** Every watcher of the server, for in-process watches and for inspection. */
+  public WatchHub watchHub() {
+    return watchHub;
   }
+
+  /**
+   * Empties the store back to revision 1, as a freshly started server. Open watchers are canceled
+   * (canceled=true, cancel_reason {@value #RESET_REASON}): their history is gone.
+   */
+  public void reset() {
+    store.atomically(() -> {
+      store.reset();
+      watchHub.reset(RESET_REASON);
+      return null;
+    });
+  }
+
+  /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
+  public static final String RESET_REASON = "etcd-fake: server reset";
 
   public synchronized boolean isRunning() {
     return server != null && !closed;
@@ -130,6 +151,8 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
+    watchHub.close();
     if (server != null) {
       server.shutdown();
       try {
@@ -162,6 +185,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    // watch
+    private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
 
     private Builder() {}
 
@@ -232,6 +257,15 @@ public final class EtcdFakeServer implements AutoCloseable {
     /** etcd's --max-request-bytes (default 1.5 MiB); the gRPC limit is 512 KiB above it. */
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
+      return this;
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval (default 10 min): progress_notify watchers' period. */
+    public Builder progressNotifyInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("progress notify interval must be positive: " + interval);
+      }
+      this.progressNotifyInterval = interval;
       return this;
     }
 
