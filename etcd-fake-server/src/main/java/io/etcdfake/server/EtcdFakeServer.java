@@ -2,7 +2,11 @@ package io.etcdfake.server;
 
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.lease.Clock;
+import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
 import io.etcdfake.server.grpc.WatchService;
 import io.etcdfake.server.watch.WatchHub;
@@ -40,6 +44,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MvccStore store;
   private final Headers headers;
   private final WatchHub watchHub;
+  private final Lessor lessor;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -50,6 +55,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
     this.watchHub = new WatchHub(store, config.progressNotifyInterval);
+    this.lessor = new Lessor(store, config.clock, identity.memberId());
+    store.setLeaseIndex(lessor);
   }
 
   public static Builder builder() {
@@ -75,10 +82,12 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
         .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
+        .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
         .start();
+    lessor.startExpiryChecks();
     List<URI> bound = new ArrayList<>();
     for (SocketAddress a : server.getListenSockets()) {
       InetSocketAddress isa = (InetSocketAddress) a;
@@ -125,12 +134,26 @@ public final class EtcdFakeServer implements AutoCloseable {
     return watchHub;
   }
 
+  /** The leases; grants and revokes through it are the server's own. */
+  public Lessor lessor() {
+    return lessor;
+  }
+
   /**
-   * Empties the store back to revision 1, as a freshly started server. Open watchers are canceled
-   * (canceled=true, cancel_reason {@value #RESET_REASON}): their history is gone.
+   * The clock leases expire by. With {@link Builder#manualClock()}, {@code clock().advance(d)}
+   * revokes every lease due by then before it returns; the system clock cannot be advanced.
+   */
+  public Clock clock() {
+    return lessor.clock();
+  }
+
+  /**
+   * Empties the store back to revision 1 and drops every lease, as a freshly started server. Open
+   * watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}): their history is gone.
    */
   public void reset() {
     store.atomically(() -> {
+      lessor.reset();
       store.reset();
       watchHub.reset(RESET_REASON);
       return null;
@@ -153,6 +176,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     closed = true;
     // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
     watchHub.close();
+    lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
       try {
@@ -187,6 +211,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
     // watch
     private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
+    private Clock clock = Clock.system();
 
     private Builder() {}
 
@@ -267,6 +292,19 @@ public final class EtcdFakeServer implements AutoCloseable {
       }
       this.progressNotifyInterval = interval;
       return this;
+    }
+
+    // ---- lease: the clock leases expire by
+
+    /** The clock leases expire by; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** A {@link ManualClock}: time stands still until {@code server.clock().advance(d)}. */
+    public Builder manualClock() {
+      return clock(new ManualClock());
     }
 
     public EtcdFakeServer build() {
