@@ -15,6 +15,8 @@ import io.etcdfake.server.lease.Clock;
 import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
+import io.etcdfake.server.grpc.WatchService;
+import io.etcdfake.server.watch.WatchHub;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -28,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -53,6 +56,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final Headers headers;
   private final Membership membership;
   private final Maintenance maintenance;
+  private final WatchHub watchHub;
   private final Lessor lessor;
   private Server server;
   private List<URI> endpoints = List.of();
@@ -63,6 +67,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.watchHub = new WatchHub(store, config.progressNotifyInterval);
     this.lessor = new Lessor(store, config.clock, identity.memberId());
     store.setLeaseIndex(lessor);
     this.membership = new Membership(identity, this::memberClientUrls);
@@ -111,6 +116,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -158,6 +164,11 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
+  /** Every watcher of the server, for in-process watches and for inspection. */
+  public WatchHub watchHub() {
+    return watchHub;
+  }
+
   /** The leases; grants and revokes through it are the server's own. */
   public Lessor lessor() {
     return lessor;
@@ -171,14 +182,18 @@ public final class EtcdFakeServer implements AutoCloseable {
     return lessor.clock();
   }
 
-  /** Empties the store back to revision 1 and drops every lease, alarm and added member, as a freshly
-   * started server. */
+  /**
+   * Empties the store back to revision 1 and drops every lease, alarm and added member, as a freshly
+   * started server. Open watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}):
+   * their history is gone.
+   */
   public void reset() {
     store.atomically(() -> {
       lessor.reset();
       store.reset();
       maintenance.reset();
       membership.reset();
+      watchHub.reset(RESET_REASON);
       return null;
     });
   }
@@ -206,6 +221,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     out.flush();
   }
 
+  /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
+  public static final String RESET_REASON = "etcd-fake: server reset";
+
   public synchronized boolean isRunning() {
     return server != null && !closed;
   }
@@ -217,6 +235,8 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
+    watchHub.close();
     lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
@@ -250,6 +270,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    // watch
+    private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
     private Clock clock = Clock.system();
 
     // maintenance (surface)
@@ -347,6 +369,15 @@ public final class EtcdFakeServer implements AutoCloseable {
     /** etcd's --max-request-bytes (default 1.5 MiB); the gRPC limit is 512 KiB above it. */
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
+      return this;
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval (default 10 min): progress_notify watchers' period. */
+    public Builder progressNotifyInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("progress notify interval must be positive: " + interval);
+      }
+      this.progressNotifyInterval = interval;
       return this;
     }
 
