@@ -2,18 +2,36 @@ package io.etcdfake.server;
 
 import io.etcdfake.server.auth.AuthStore;
 import io.etcdfake.server.auth.Caller;
+import io.etcdfake.server.grpc.AuthGuard;
 import io.etcdfake.server.grpc.AuthService;
+import io.etcdfake.server.grpc.ClusterService;
 import io.etcdfake.server.grpc.Headers;
+import io.etcdfake.server.grpc.MaintenanceService;
+import io.etcdfake.server.grpc.QuotaGuard;
+import io.etcdfake.server.grpc.RaftEntries;
+import io.etcdfake.server.maintenance.Alarms;
+import io.etcdfake.server.maintenance.Maintenance;
+import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
 import io.etcdfake.server.grpc.TokenInterceptor;
+import io.etcdfake.server.lease.Clock;
+import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
+import io.etcdfake.server.grpc.WatchService;
+import io.etcdfake.server.watch.WatchHub;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -42,6 +60,10 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MvccStore store;
   private final Headers headers;
   private final AuthStore auth;
+  private final Membership membership;
+  private final Maintenance maintenance;
+  private final WatchHub watchHub;
+  private final Lessor lessor;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -53,6 +75,20 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.headers = new Headers(identity);
     this.auth = new AuthStore(config.bcryptCost, config.authTokenTtl, System::nanoTime);
     bootstrapAuth();
+    this.watchHub = new WatchHub(store, config.progressNotifyInterval);
+    this.lessor = new Lessor(store, config.clock, identity.memberId());
+    store.setLeaseIndex(lessor);
+    this.membership = new Membership(identity, this::memberClientUrls);
+    this.maintenance = new Maintenance(store, new Alarms(store), membership, identity, config.etcdVersion,
+        config.quotaBackendBytes);
+    if (config.restoreFrom != null) {
+      try {
+        maintenance.restore(new ByteArrayInputStream(config.restoreFrom));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot restore the snapshot: " + e.getMessage(), e);
+      }
+    }
+    auth.setLeaseKeys(lessor::keysOf);
   }
 
   /** With {@link Builder#authRootPassword}: a root user with the root role, and auth on. */
@@ -63,6 +99,11 @@ public final class EtcdFakeServer implements AutoCloseable {
       auth.userGrantRole(Caller.NONE, AuthStore.ROOT, AuthStore.ROOT);
       auth.enable(Caller.NONE);
     }
+  }
+
+  /** The client URLs the member list shows: the advertised ones, or where it listens. */
+  private synchronized List<URI> memberClientUrls() {
+    return !config.advertiseClientUrls.isEmpty() ? config.advertiseClientUrls : endpoints;
   }
 
   public static Builder builder() {
@@ -81,18 +122,30 @@ public final class EtcdFakeServer implements AutoCloseable {
       nb.addListenAddress(extra);
     }
     HealthStatusManager health = new HealthStatusManager();
+    // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
+    nb.intercept(new RaftEntries(maintenance::raftApplied));
+    if (config.quotaBackendBytes > 0) {
+      nb.intercept(new QuotaGuard(maintenance));
+    }
+    nb.addService(new MaintenanceService(maintenance, store, headers));
+    nb.addService(new ClusterService(membership, headers));
     server = nb
         // the transport's own limit only guards memory; etcd's limit and words come from MessageSizeLimit
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        // auth: the guard of Lease, Maintenance and Cluster calls runs inside the token's context
+        .intercept(new AuthGuard(auth))
         .intercept(new TokenInterceptor())
         .addService(ServerInterceptors.intercept(new KvService(store, headers, auth), sizeLimit))
         .addService(ServerInterceptors.intercept(new AuthService(auth, headers, store::currentRevision).definition(), sizeLimit))
+        .addService(new WatchService(watchHub, headers, config.maxRequestBytes, auth))
+        .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
         .start();
+    lessor.startExpiryChecks();
     List<URI> bound = new ArrayList<>();
     for (SocketAddress a : server.getListenSockets()) {
       InetSocketAddress isa = (InetSocketAddress) a;
@@ -139,12 +192,67 @@ public final class EtcdFakeServer implements AutoCloseable {
     return auth;
   }
 
-  /** Empties the store back to revision 1, as a freshly started server; auth back to as configured. */
-  public void reset() {
-    store.reset();
-    auth.reset();
-    bootstrapAuth();
+  /** Every watcher of the server, for in-process watches and for inspection. */
+  public WatchHub watchHub() {
+    return watchHub;
   }
+
+  /** The leases; grants and revokes through it are the server's own. */
+  public Lessor lessor() {
+    return lessor;
+  }
+
+  /**
+   * The clock leases expire by. With {@link Builder#manualClock()}, {@code clock().advance(d)}
+   * revokes every lease due by then before it returns; the system clock cannot be advanced.
+   */
+  public Clock clock() {
+    return lessor.clock();
+  }
+
+  /**
+   * Empties the store back to revision 1 and drops every lease, alarm and added member, as a freshly
+   * started server. Open watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}):
+   * their history is gone. Auth goes back to how the builder set it.
+   */
+  public void reset() {
+    store.atomically(() -> {
+      lessor.reset();
+      store.reset();
+      maintenance.reset();
+      membership.reset();
+      watchHub.reset(RESET_REASON);
+      auth.reset();
+      bootstrapAuth();
+      return null;
+    });
+  }
+
+  /**
+   * The raised alarms, as etcd's Alarm RPC sees them. Raising NOSPACE here makes puts, txns with a
+   * put and lease grants fail with etcd's "database space exceeded" until it is deactivated.
+   */
+  public Alarms alarms() {
+    return maintenance.alarms();
+  }
+
+  /** The member list the Cluster service answers with. */
+  public Membership membership() {
+    return membership;
+  }
+
+  /**
+   * Writes a snapshot of the key space (every retained revision, the compaction point and the
+   * alarms) in the fake's own format, the bytes etcd's Snapshot RPC streams; restore it with
+   * {@link Builder#restore(InputStream)}. Leases are not part of it.
+   */
+  public void snapshot(OutputStream out) throws IOException {
+    out.write(maintenance.snapshot());
+    out.flush();
+  }
+
+  /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
+  public static final String RESET_REASON = "etcd-fake: server reset";
 
   public synchronized boolean isRunning() {
     return server != null && !closed;
@@ -157,6 +265,9 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
+    watchHub.close();
+    lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
       try {
@@ -193,8 +304,37 @@ public final class EtcdFakeServer implements AutoCloseable {
     private String authRootPassword;
     private int bcryptCost = AuthStore.MIN_BCRYPT_COST;
     private Duration authTokenTtl = AuthStore.DEFAULT_TOKEN_TTL;
+    // watch
+    private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
+    private Clock clock = Clock.system();
+
+    // maintenance (surface)
+    private String etcdVersion = Maintenance.DEFAULT_VERSION;
+    private long quotaBackendBytes;
+    private byte[] restoreFrom;
 
     private Builder() {}
+
+    /** The etcd version Status reports (default {@value Maintenance#DEFAULT_VERSION}). */
+    public Builder etcdVersion(String version) {
+      this.etcdVersion = Objects.requireNonNull(version);
+      return this;
+    }
+
+    /**
+     * etcd's --quota-backend-bytes: past this estimated database size, writes raise the NOSPACE
+     * alarm and fail. Default 0: etcd's 2 GiB, which an in-memory store never reaches (not checked).
+     */
+    public Builder quotaBackendBytes(long bytes) {
+      this.quotaBackendBytes = bytes;
+      return this;
+    }
+
+    /** Starts from a snapshot written by {@link EtcdFakeServer#snapshot(OutputStream)} or saved by etcdctl from a fake. */
+    public Builder restore(InputStream snapshot) throws IOException {
+      this.restoreFrom = snapshot.readAllBytes();
+      return this;
+    }
 
     /** Listen on 127.0.0.1 at this port; 0 (the default) picks a free one. */
     public Builder port(int port) {
@@ -296,6 +436,28 @@ public final class EtcdFakeServer implements AutoCloseable {
       }
       this.authTokenTtl = ttl;
       return this;
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval (default 10 min): progress_notify watchers' period. */
+    public Builder progressNotifyInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("progress notify interval must be positive: " + interval);
+      }
+      this.progressNotifyInterval = interval;
+      return this;
+    }
+
+    // ---- lease: the clock leases expire by
+
+    /** The clock leases expire by; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** A {@link ManualClock}: time stands still until {@code server.clock().advance(d)}. */
+    public Builder manualClock() {
+      return clock(new ManualClock());
     }
 
     public EtcdFakeServer build() {

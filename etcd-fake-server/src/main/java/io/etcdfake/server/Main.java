@@ -57,6 +57,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       description = "Start with auth enabled and a user 'root' (root role) with this password.")
   String authRootPassword;
 
+  // watch
+  @Option(names = "--experimental-watch-progress-notify-interval", paramLabel = "DURATION",
+      converter = GoDuration.class, defaultValue = "10m",
+      description = "Period of progress notifications to watchers that ask for them, in Go's duration syntax (default: ${DEFAULT-VALUE}).")
+  java.time.Duration progressNotifyInterval;
+
   @Spec CommandSpec spec;
 
   private final AtomicReference<EtcdFakeServer> running = new AtomicReference<>();
@@ -77,6 +83,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     EtcdFakeServer.Builder builder = EtcdFakeServer.builder().name(name);
+    try {
+      builder.progressNotifyInterval(progressNotifyInterval);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--experimental-watch-progress-notify-interval: " + e.getMessage());
+    }
     try {
       builder.listenClientUrls(listenClientUrls);
     } catch (IllegalArgumentException e) {

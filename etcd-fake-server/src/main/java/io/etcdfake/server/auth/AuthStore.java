@@ -468,6 +468,56 @@ public final class AuthStore {
     }
   }
 
+  /**
+   * LeaseTimeToLive with keys (etcd 3.5.9+): a user, and read on every key of the lease unless root.
+   */
+  public synchronized void checkLeaseKeysReadable(Caller who, long leaseId) {
+    if (!enabled) {
+      return;
+    }
+    if (who.isAnonymous()) {
+      throw EtcdError.USER_EMPTY.exception();
+    }
+    if (isAdmin(who)) {
+      return;
+    }
+    for (ByteString key : leaseKeys.keysOf(leaseId)) {
+      checkRead(who, key, ByteString.EMPTY);
+    }
+  }
+
+  /**
+   * The reason a watch on {@code key .. rangeEnd} is refused, or null. etcd checks a watch's range
+   * after turning an empty key into "\0" and a range end of "\0" into none, so a watch from a key on
+   * needs read on that key alone. The reason is the gRPC error's text, as etcd puts it in cancel_reason.
+   */
+  public synchronized String watchRefusal(Caller who, ByteString key, ByteString rangeEnd) {
+    if (!enabled) {
+      return null;
+    }
+    ByteString k = key.isEmpty() ? ByteString.copyFrom(new byte[] {0}) : key;
+    ByteString end = rangeEnd.size() == 1 && rangeEnd.byteAt(0) == 0 ? ByteString.EMPTY : rangeEnd;
+    try {
+      checkRead(who, k, end);
+      return null;
+    } catch (EtcdException e) {
+      EtcdError shown = e.getMessage().equals(EtcdError.USER_EMPTY.message()) ? EtcdError.USER_EMPTY : EtcdError.PERMISSION_DENIED;
+      return grpcErrorText(shown);
+    }
+  }
+
+  /** How Go prints a gRPC status error: what etcd writes into a watch's cancel_reason. */
+  public static String grpcErrorText(EtcdError e) {
+    String code = switch (e.code()) {
+      case INVALID_ARGUMENT -> "InvalidArgument";
+      case PERMISSION_DENIED -> "PermissionDenied";
+      case UNAUTHENTICATED -> "Unauthenticated";
+      case FAILED_PRECONDITION -> "FailedPrecondition";
+      default -> e.code().name();
+    };
+    return "rpc error: code = " + code + " desc = " + e.message();
+  }
+
   private void checkRange(Caller who, ByteString key, ByteString rangeEnd, boolean write) {
     if (!enabled) {
       return;
