@@ -52,19 +52,19 @@ class AuthDiffTest {
 
   // ---------------------------------------------------------------- helpers
 
-  private static void userAdd(Scenario s, String name, String password) {
+  static void userAdd(Scenario s, String name, String password) {
     s.call(AuthGrpc.getUserAddMethod(), AuthUserAddRequest.newBuilder().setName(name).setPassword(password).build());
   }
 
-  private static void roleAdd(Scenario s, String name) {
+  static void roleAdd(Scenario s, String name) {
     s.call(AuthGrpc.getRoleAddMethod(), AuthRoleAddRequest.newBuilder().setName(name).build());
   }
 
-  private static void grantRole(Scenario s, String user, String role) {
+  static void grantRole(Scenario s, String user, String role) {
     s.call(AuthGrpc.getUserGrantRoleMethod(), AuthUserGrantRoleRequest.newBuilder().setUser(user).setRole(role).build());
   }
 
-  private static void grant(Scenario s, String role, Permission.Type type, String key, ByteString end) {
+  static void grant(Scenario s, String role, Permission.Type type, String key, ByteString end) {
     s.call(AuthGrpc.getRoleGrantPermissionMethod(), AuthRoleGrantPermissionRequest.newBuilder().setName(role)
         .setPerm(Permission.newBuilder().setPermType(type).setKey(bytes(key)).setRangeEnd(end)).build());
   }
@@ -94,7 +94,7 @@ class AuthDiffTest {
   }
 
   /** root (with the root role) and auth on, as {@code etcdctl user add root; etcdctl auth enable} leave it. */
-  private static void rootAndEnable(Scenario s) {
+  static void rootAndEnable(Scenario s) {
     userAdd(s, "root", ROOT_PASSWORD);
     grantRole(s, "root", "root");
     assertThat(enable(s).isError()).isFalse();
@@ -104,7 +104,7 @@ class AuthDiffTest {
    * alice with role "r": READ on key a, READWRITE on prefix p/, WRITE on [w1, w5), READ from z on;
    * auth on, logged in as alice.
    */
-  private static void aliceWithPermissions(Scenario s) {
+  static void aliceWithPermissions(Scenario s) {
     s.put(put("a", "1"));
     s.put(put("p/1", "2"));
     s.put(put("w2", "3"));
