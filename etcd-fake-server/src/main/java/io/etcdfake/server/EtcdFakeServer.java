@@ -3,6 +3,7 @@ package io.etcdfake.server;
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.grpc.NestingLimit;
 import io.etcdfake.server.mvcc.MvccStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -68,7 +69,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
-        .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers).bindService()), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
