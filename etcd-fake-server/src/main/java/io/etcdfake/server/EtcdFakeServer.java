@@ -2,9 +2,15 @@ package io.etcdfake.server;
 
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
 import io.etcdfake.server.grpc.NestingLimit;
+import io.etcdfake.server.lease.Clock;
+import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
+import io.etcdfake.server.grpc.WatchService;
+import io.etcdfake.server.watch.WatchHub;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -14,6 +20,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +44,8 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final WatchHub watchHub;
+  private final Lessor lessor;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -46,6 +55,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.watchHub = new WatchHub(store, config.progressNotifyInterval);
+    this.lessor = new Lessor(store, config.clock, identity.memberId());
+    store.setLeaseIndex(lessor);
   }
 
   public static Builder builder() {
@@ -70,10 +82,13 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers).bindService()), sizeLimit))
+        .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
+        .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
         .start();
+    lessor.startExpiryChecks();
     List<URI> bound = new ArrayList<>();
     for (SocketAddress a : server.getListenSockets()) {
       InetSocketAddress isa = (InetSocketAddress) a;
@@ -115,10 +130,39 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
-  /** Empties the store back to revision 1, as a freshly started server. */
-  public void reset() {
-    store.reset();
+  /** Every watcher of the server, for in-process watches and for inspection. */
+  public WatchHub watchHub() {
+    return watchHub;
   }
+
+  /** The leases; grants and revokes through it are the server's own. */
+  public Lessor lessor() {
+    return lessor;
+  }
+
+  /**
+   * The clock leases expire by. With {@link Builder#manualClock()}, {@code clock().advance(d)}
+   * revokes every lease due by then before it returns; the system clock cannot be advanced.
+   */
+  public Clock clock() {
+    return lessor.clock();
+  }
+
+  /**
+   * Empties the store back to revision 1 and drops every lease, as a freshly started server. Open
+   * watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}): their history is gone.
+   */
+  public void reset() {
+    store.atomically(() -> {
+      lessor.reset();
+      store.reset();
+      watchHub.reset(RESET_REASON);
+      return null;
+    });
+  }
+
+  /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
+  public static final String RESET_REASON = "etcd-fake: server reset";
 
   public synchronized boolean isRunning() {
     return server != null && !closed;
@@ -131,6 +175,9 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
+    watchHub.close();
+    lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
       try {
@@ -163,6 +210,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    // watch
+    private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
+    private Clock clock = Clock.system();
 
     private Builder() {}
 
@@ -234,6 +284,28 @@ public final class EtcdFakeServer implements AutoCloseable {
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
       return this;
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval (default 10 min): progress_notify watchers' period. */
+    public Builder progressNotifyInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("progress notify interval must be positive: " + interval);
+      }
+      this.progressNotifyInterval = interval;
+      return this;
+    }
+
+    // ---- lease: the clock leases expire by
+
+    /** The clock leases expire by; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** A {@link ManualClock}: time stands still until {@code server.clock().advance(d)}. */
+    public Builder manualClock() {
+      return clock(new ManualClock());
     }
 
     public EtcdFakeServer build() {
