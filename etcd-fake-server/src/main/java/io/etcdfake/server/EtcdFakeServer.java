@@ -1,5 +1,6 @@
 package io.etcdfake.server;
 
+import io.etcdfake.server.faults.Faults;
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
@@ -36,6 +37,9 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final Faults faults = new Faults();
+  /** set by restart(): the addresses bound before, so the server comes back on the same ports */
+  private List<InetSocketAddress> rebindTo;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -57,7 +61,7 @@ public final class EtcdFakeServer implements AutoCloseable {
       throw new IllegalStateException(closed ? "server is closed" : "server already started");
     }
     MessageSizeLimit sizeLimit = new MessageSizeLimit(config.maxRequestBytes);
-    List<InetSocketAddress> addresses = config.listenAddresses();
+    List<InetSocketAddress> addresses = rebindTo != null ? rebindTo : config.listenAddresses();
     NettyServerBuilder nb = NettyServerBuilder.forAddress(addresses.get(0));
     for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
       nb.addListenAddress(extra);
@@ -68,6 +72,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .intercept(faults.interceptor())
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -119,6 +124,45 @@ public final class EtcdFakeServer implements AutoCloseable {
     store.reset();
   }
 
+  // ---------------------------------------------------------------- test powers (junit extension area)
+
+  /** Failures, latency and dropped streams to inject into what clients see. */
+  public Faults faults() {
+    return faults;
+  }
+
+  /**
+   * Stops and starts again on the same addresses and ports, as a restarted etcd: every connection
+   * and open stream is cut (clients see UNAVAILABLE and reconnect). With {@code keepData} the store
+   * is kept as it was, as etcd's is on disk; without, the server comes back empty at revision 1.
+   */
+  public synchronized EtcdFakeServer restart(boolean keepData) throws IOException {
+    requireStarted();
+    if (closed) {
+      throw new IllegalStateException("server is closed");
+    }
+    List<URI> advertised = endpoints;
+    List<InetSocketAddress> bound = new ArrayList<>();
+    for (SocketAddress a : server.getListenSockets()) {
+      bound.add((InetSocketAddress) a);
+    }
+    server.shutdownNow();
+    try {
+      server.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping for a restart", e);
+    }
+    server = null;
+    if (!keepData) {
+      reset();
+    }
+    rebindTo = bound;
+    start();
+    endpoints = advertised;
+    return this;
+  }
+
   public synchronized boolean isRunning() {
     return server != null && !closed;
   }
@@ -130,6 +174,7 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    faults.clear();
     if (server != null) {
       server.shutdown();
       try {
