@@ -3,8 +3,14 @@ package io.etcdfake.server;
 import io.etcdfake.server.faults.Faults;
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.lease.Clock;
+import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
+import io.etcdfake.server.grpc.WatchService;
+import io.etcdfake.server.watch.WatchHub;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -14,6 +20,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +44,8 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final WatchHub watchHub;
+  private final Lessor lessor;
   private final Faults faults = new Faults();
   /** set by restart(): the addresses bound before, so the server comes back on the same ports */
   private List<InetSocketAddress> rebindTo;
@@ -49,6 +58,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.watchHub = new WatchHub(store, config.progressNotifyInterval);
+    this.lessor = new Lessor(store, config.clock, identity.memberId());
+    store.setLeaseIndex(lessor);
   }
 
   public static Builder builder() {
@@ -74,10 +86,13 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .intercept(faults.interceptor())
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
+        .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
         .start();
+    lessor.startExpiryChecks();
     List<URI> bound = new ArrayList<>();
     for (SocketAddress a : server.getListenSockets()) {
       InetSocketAddress isa = (InetSocketAddress) a;
@@ -119,10 +134,39 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
-  /** Empties the store back to revision 1, as a freshly started server. */
-  public void reset() {
-    store.reset();
+  /** Every watcher of the server, for in-process watches and for inspection. */
+  public WatchHub watchHub() {
+    return watchHub;
   }
+
+  /** The leases; grants and revokes through it are the server's own. */
+  public Lessor lessor() {
+    return lessor;
+  }
+
+  /**
+   * The clock leases expire by. With {@link Builder#manualClock()}, {@code clock().advance(d)}
+   * revokes every lease due by then before it returns; the system clock cannot be advanced.
+   */
+  public Clock clock() {
+    return lessor.clock();
+  }
+
+  /**
+   * Empties the store back to revision 1 and drops every lease, as a freshly started server. Open
+   * watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}): their history is gone.
+   */
+  public void reset() {
+    store.atomically(() -> {
+      lessor.reset();
+      store.reset();
+      watchHub.reset(RESET_REASON);
+      return null;
+    });
+  }
+
+  /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
+  public static final String RESET_REASON = "etcd-fake: server reset";
 
   // ---------------------------------------------------------------- test powers (junit extension area)
 
@@ -134,7 +178,8 @@ public final class EtcdFakeServer implements AutoCloseable {
   /**
    * Stops and starts again on the same addresses and ports, as a restarted etcd: every connection
    * and open stream is cut (clients see UNAVAILABLE and reconnect). With {@code keepData} the store
-   * is kept as it was, as etcd's is on disk; without, the server comes back empty at revision 1.
+   * is kept as it was, as etcd's is on disk, leases too (each renewed for its TTL, as etcd does on
+   * restart); without, the server comes back empty at revision 1 with no leases.
    */
   public synchronized EtcdFakeServer restart(boolean keepData) throws IOException {
     requireStarted();
@@ -146,6 +191,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     for (SocketAddress a : server.getListenSockets()) {
       bound.add((InetSocketAddress) a);
     }
+    // no lease expires while the server is down; start() resumes the checks
+    lessor.stopExpiryChecks();
     server.shutdownNow();
     try {
       server.awaitTermination(30, TimeUnit.SECONDS);
@@ -154,7 +201,12 @@ public final class EtcdFakeServer implements AutoCloseable {
       throw new IOException("interrupted while stopping for a restart", e);
     }
     server = null;
-    if (!keepData) {
+    if (keepData) {
+      // a restarted etcd's new leader extends every lease by its full TTL (lessor.Promote)
+      for (long id : lessor.leases()) {
+        lessor.keepAlive(id);
+      }
+    } else {
       reset();
     }
     rebindTo = bound;
@@ -175,6 +227,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
     closed = true;
     faults.clear();
+    // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
+    watchHub.close();
+    lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
       try {
@@ -207,6 +262,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    // watch
+    private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
+    private Clock clock = Clock.system();
 
     private Builder() {}
 
@@ -278,6 +336,28 @@ public final class EtcdFakeServer implements AutoCloseable {
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
       return this;
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval (default 10 min): progress_notify watchers' period. */
+    public Builder progressNotifyInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("progress notify interval must be positive: " + interval);
+      }
+      this.progressNotifyInterval = interval;
+      return this;
+    }
+
+    // ---- lease: the clock leases expire by
+
+    /** The clock leases expire by; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** A {@link ManualClock}: time stands still until {@code server.clock().advance(d)}. */
+    public Builder manualClock() {
+      return clock(new ManualClock());
     }
 
     public EtcdFakeServer build() {
