@@ -1,6 +1,13 @@
 package io.etcdfake.server;
 
+import io.etcdfake.server.grpc.ClusterService;
 import io.etcdfake.server.grpc.Headers;
+import io.etcdfake.server.grpc.MaintenanceService;
+import io.etcdfake.server.grpc.QuotaGuard;
+import io.etcdfake.server.grpc.RaftEntries;
+import io.etcdfake.server.maintenance.Alarms;
+import io.etcdfake.server.maintenance.Maintenance;
+import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
@@ -15,7 +22,11 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -43,6 +54,8 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final Membership membership;
+  private final Maintenance maintenance;
   private final WatchHub watchHub;
   private final Lessor lessor;
   private Server server;
@@ -57,6 +70,21 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.watchHub = new WatchHub(store, config.progressNotifyInterval);
     this.lessor = new Lessor(store, config.clock, identity.memberId());
     store.setLeaseIndex(lessor);
+    this.membership = new Membership(identity, this::memberClientUrls);
+    this.maintenance = new Maintenance(store, new Alarms(store), membership, identity, config.etcdVersion,
+        config.quotaBackendBytes);
+    if (config.restoreFrom != null) {
+      try {
+        maintenance.restore(new ByteArrayInputStream(config.restoreFrom));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot restore the snapshot: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The client URLs the member list shows: the advertised ones, or where it listens. */
+  private synchronized List<URI> memberClientUrls() {
+    return !config.advertiseClientUrls.isEmpty() ? config.advertiseClientUrls : endpoints;
   }
 
   public static Builder builder() {
@@ -75,6 +103,13 @@ public final class EtcdFakeServer implements AutoCloseable {
       nb.addListenAddress(extra);
     }
     HealthStatusManager health = new HealthStatusManager();
+    // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
+    nb.intercept(new RaftEntries(maintenance::raftApplied));
+    if (config.quotaBackendBytes > 0) {
+      nb.intercept(new QuotaGuard(maintenance));
+    }
+    nb.addService(new MaintenanceService(maintenance, store, headers));
+    nb.addService(new ClusterService(membership, headers));
     server = nb
         // the transport's own limit only guards memory; etcd's limit and words come from MessageSizeLimit
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
@@ -148,16 +183,42 @@ public final class EtcdFakeServer implements AutoCloseable {
   }
 
   /**
-   * Empties the store back to revision 1 and drops every lease, as a freshly started server. Open
-   * watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}): their history is gone.
+   * Empties the store back to revision 1 and drops every lease, alarm and added member, as a freshly
+   * started server. Open watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}):
+   * their history is gone.
    */
   public void reset() {
     store.atomically(() -> {
       lessor.reset();
       store.reset();
+      maintenance.reset();
+      membership.reset();
       watchHub.reset(RESET_REASON);
       return null;
     });
+  }
+
+  /**
+   * The raised alarms, as etcd's Alarm RPC sees them. Raising NOSPACE here makes puts, txns with a
+   * put and lease grants fail with etcd's "database space exceeded" until it is deactivated.
+   */
+  public Alarms alarms() {
+    return maintenance.alarms();
+  }
+
+  /** The member list the Cluster service answers with. */
+  public Membership membership() {
+    return membership;
+  }
+
+  /**
+   * Writes a snapshot of the key space (every retained revision, the compaction point and the
+   * alarms) in the fake's own format, the bytes etcd's Snapshot RPC streams; restore it with
+   * {@link Builder#restore(InputStream)}. Leases are not part of it.
+   */
+  public void snapshot(OutputStream out) throws IOException {
+    out.write(maintenance.snapshot());
+    out.flush();
   }
 
   /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
@@ -213,7 +274,33 @@ public final class EtcdFakeServer implements AutoCloseable {
     private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
     private Clock clock = Clock.system();
 
+    // maintenance (surface)
+    private String etcdVersion = Maintenance.DEFAULT_VERSION;
+    private long quotaBackendBytes;
+    private byte[] restoreFrom;
+
     private Builder() {}
+
+    /** The etcd version Status reports (default {@value Maintenance#DEFAULT_VERSION}). */
+    public Builder etcdVersion(String version) {
+      this.etcdVersion = Objects.requireNonNull(version);
+      return this;
+    }
+
+    /**
+     * etcd's --quota-backend-bytes: past this estimated database size, writes raise the NOSPACE
+     * alarm and fail. Default 0: etcd's 2 GiB, which an in-memory store never reaches (not checked).
+     */
+    public Builder quotaBackendBytes(long bytes) {
+      this.quotaBackendBytes = bytes;
+      return this;
+    }
+
+    /** Starts from a snapshot written by {@link EtcdFakeServer#snapshot(OutputStream)} or saved by etcdctl from a fake. */
+    public Builder restore(InputStream snapshot) throws IOException {
+      this.restoreFrom = snapshot.readAllBytes();
+      return this;
+    }
 
     /** Listen on 127.0.0.1 at this port; 0 (the default) picks a free one. */
     public Builder port(int port) {

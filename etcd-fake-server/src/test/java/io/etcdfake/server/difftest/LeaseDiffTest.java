@@ -223,6 +223,36 @@ class LeaseDiffTest {
     s.range(get("k"));
   }
 
+  /** Polls until the side no longer knows the lease; a real etcd offers nothing to wait on. */
+  private static void awaitExpiry(Side side, long id) throws InterruptedException {
+    LeaseTimeToLiveRequest q = LeaseTimeToLiveRequest.newBuilder().setID(id).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (side.call(LeaseGrpc.getLeaseTimeToLiveMethod(), q).ok().getTTL() != -1) {
+      assertThat(System.nanoTime()).as("lease %d on %s expired within 30 s", id, side).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void anExpiredLeaseDeletesItsKeysInOneRevisionAndAnswersZeroToKeepAlive(Scenario s) throws Exception {
+    grant(s, 7, 2);
+    grant(s, 8, 60);
+    s.put(put("b", "1").setLease(7));
+    s.put(put("a", "1").setLease(7));
+    s.put(put("kept", "1").setLease(8));
+    awaitExpiry(s.fake(), 7);
+    awaitExpiry(s.reference(), 7);
+    s.range(all());
+    s.range(all().setRevision(rev(5)));
+    timeToLive(s, 7, true);
+    try (StreamPair<LeaseKeepAliveRequest, LeaseKeepAliveResponse> stream = s.stream(LeaseGrpc.getLeaseKeepAliveMethod())) {
+      stream.send(LeaseKeepAliveRequest.newBuilder().setID(7).build());
+      assertThat(stream.next().ok().getTTL()).isZero();
+    }
+    revoke(s, 7);
+    s.put(put("c", "1").setLease(7));
+  }
+
   @Test
   void leasesAreListedSoonestExpiryFirst(Scenario s) {
     grant(s, 30, 300);
