@@ -22,6 +22,8 @@ import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
 import io.etcdfake.server.grpc.LeaseService;
 import io.grpc.CallOptions;
 import io.grpc.Status;
@@ -148,6 +150,25 @@ class LeaseDiffTest {
     s.range(all());
     assertThat(revoke(s, 7).description()).isEqualTo("etcdserver: requested lease not found");
     revoke(s, 12345);
+  }
+
+  @Test
+  void aWatcherSeesARevokeAsOneRevisionOfDeletesInKeyOrder(Scenario s) {
+    grant(s, 7, 60);
+    try (StreamPair<WatchRequest, WatchResponse> w = WatchDiffTest.open(s)) {
+      w.send(WatchDiffTest.create(WatchDiffTest.watchPrefix("svc/").setPrevKv(true)));
+      w.next();
+      s.put(put("svc/z", "1").setLease(7));
+      w.next();
+      s.put(put("svc/a", "1").setLease(7));
+      w.next();
+      s.put(put("svc/m", "1").setLease(7));
+      w.next();
+      revoke(s, 7);
+      WatchResponse deletes = w.next().ok();
+      assertThat(deletes.getEventsList()).extracting(e -> e.getKv().getKey().toStringUtf8())
+          .containsExactly("svc/a", "svc/m", "svc/z");
+    }
   }
 
   @Test
