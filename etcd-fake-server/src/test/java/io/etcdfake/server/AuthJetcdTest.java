@@ -109,6 +109,35 @@ class AuthJetcdTest {
   }
 
   @Test
+  void watchesSnapshotsAndMemberChangesNeedTheirPermissions() throws Exception {
+    try (Client root = client("root", "secret")) {
+      Auth auth = root.getAuthClient();
+      auth.userAdd(bs("app"), bs("app-pw")).get(30, TimeUnit.SECONDS);
+      auth.roleAdd(bs("app-role")).get(30, TimeUnit.SECONDS);
+      auth.roleGrantPermission(bs("app-role"), bs("app/"), bs("app0"), Permission.Type.READ).get(30, TimeUnit.SECONDS);
+      auth.userGrantRole(bs("app"), bs("app-role")).get(30, TimeUnit.SECONDS);
+    }
+    try (Client app = client("app", "app-pw")) {
+      java.util.concurrent.CompletableFuture<Throwable> refused = new java.util.concurrent.CompletableFuture<>();
+      try (io.etcd.jetcd.Watch.Watcher w = app.getWatchClient().watch(bs("other"),
+          io.etcd.jetcd.Watch.listener(r -> { }, refused::complete))) {
+        assertThat(refused.get(30, TimeUnit.SECONDS)).hasMessageContaining("permission denied");
+      }
+      assertThatThrownBy(() -> app.getMaintenanceClient().hashKV(server.clientEndpoints().get(0).toString(), 0).get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("auth: permission denied");
+      java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+      assertThatThrownBy(() -> app.getMaintenanceClient().snapshot(sink).get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("auth: permission denied");
+      assertThatThrownBy(() -> app.getClusterClient()
+          .addMember(java.util.List.of(java.net.URI.create("http://127.0.0.1:2380"))).get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("etcdserver: permission denied");
+      assertThat(app.getClusterClient().listMember().get(30, TimeUnit.SECONDS).getMembers()).hasSize(1);
+      assertThat(app.getMaintenanceClient().statusMember(server.clientEndpoints().get(0).toString()).get(30, TimeUnit.SECONDS)
+          .getVersion()).isNotEmpty();
+    }
+  }
+
+  @Test
   void resetKeepsTheConfiguredRootAndForgetsEverythingElse() throws Exception {
     try (Client root = client("root", "secret")) {
       root.getAuthClient().userAdd(bs("temp"), bs("pw")).get(30, TimeUnit.SECONDS);
