@@ -10,6 +10,8 @@ import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.net.URI;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -117,6 +120,23 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
   /** Where the client connects, as jetcd-test's {@code clientEndpoints()}. */
   public List<URI> clientEndpoints() {
     return session().endpoints();
+  }
+
+  /** The member's peer URLs, as jetcd-test's {@code peerEndpoints()}; fake only. */
+  public List<URI> peerEndpoints() {
+    return server().identity().peerUrls();
+  }
+
+  /**
+   * Restarts the fake keeping its data, down for {@code delay} in between, as jetcd-test's
+   * {@code restart(delay, unit)}; same port, clients reconnect. Fake only.
+   */
+  public void restart(long delay, TimeUnit unit) {
+    try {
+      server().restart(true, Duration.ofNanos(unit.toNanos(delay)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("etcd-fake could not come back on its port: " + e.getMessage(), e);
+    }
   }
 
   /** Whether this extension runs a fake (false against a real etcd). */
@@ -403,6 +423,22 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     public Builder progressNotifyInterval(Duration interval) {
       Objects.requireNonNull(interval);
       return configureServer(b -> b.progressNotifyInterval(interval));
+    }
+
+    /**
+     * For a one-line swap from jetcd-test's {@code EtcdClusterExtension}: etcd-fake is one member,
+     * so only 1 is accepted.
+     */
+    public Builder withNodes(int nodes) {
+      if (nodes != 1) {
+        throw new IllegalArgumentException("etcd-fake is a single member; withNodes(" + nodes + ") needs real etcds");
+      }
+      return this;
+    }
+
+    /** jetcd-test's cluster name: etcd's --initial-cluster-token, which fixes the cluster id. */
+    public Builder withClusterName(String clusterName) {
+      return clusterToken(clusterName);
     }
 
     /** Any other server option, applied to the server's builder in the order given. */
