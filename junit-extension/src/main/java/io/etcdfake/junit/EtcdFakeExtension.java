@@ -269,6 +269,9 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     if (a.port() != 0) {
       b.port(a.port());
     }
+    if (!a.authRootPassword().isEmpty()) {
+      b.authRootPassword(a.authRootPassword());
+    }
     if (a.manualClock()) {
       b.manualClock();
     }
@@ -325,7 +328,8 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
       Consumer<EtcdFakeServer.Builder> serverCustomizer,
       Consumer<ClientBuilder> clientCustomizer,
       Map<String, String> seed,
-      List<String> seedLocations) {
+      List<String> seedLocations,
+      String authRootPassword) {
 
     /** The seed files in order, then the seed map: later entries win. */
     Map<String, String> seedData(ClassLoader loader) {
@@ -348,6 +352,7 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     private final List<Consumer<ClientBuilder>> client = new ArrayList<>();
     private final Map<String, String> seed = new LinkedHashMap<>();
     private final List<String> seedLocations = new ArrayList<>();
+    private String authRootPassword;
 
     private Builder() {}
 
@@ -425,6 +430,28 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
       return configureServer(b -> b.progressNotifyInterval(interval));
     }
 
+    /** The etcd version the Maintenance Status reports. */
+    public Builder etcdVersion(String version) {
+      Objects.requireNonNull(version);
+      return configureServer(b -> b.etcdVersion(version));
+    }
+
+    /** etcd's --quota-backend-bytes: past it writes fail with NOSPACE. */
+    public Builder quotaBackendBytes(long bytes) {
+      return configureServer(b -> b.quotaBackendBytes(bytes));
+    }
+
+    /**
+     * Auth on from the start: user {@code root} with this password, and the extension's client logs
+     * in as root. (Against a real etcd the client uses no credentials: set them with
+     * {@link #configureClient} if that etcd has auth on.)
+     */
+    public Builder authRootPassword(String password) {
+      Objects.requireNonNull(password);
+      this.authRootPassword = password;
+      return configureServer(b -> b.authRootPassword(password));
+    }
+
     /**
      * For a one-line swap from jetcd-test's {@code EtcdClusterExtension}: etcd-fake is one member,
      * so only 1 is accepted.
@@ -488,7 +515,8 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
           b -> serverOptions.forEach(o -> o.accept(b)),
           b -> clientOptions.forEach(o -> o.accept(b)),
           Collections.unmodifiableMap(new LinkedHashMap<>(seed)),
-          List.copyOf(seedLocations));
+          List.copyOf(seedLocations),
+          authRootPassword);
     }
   }
 }
