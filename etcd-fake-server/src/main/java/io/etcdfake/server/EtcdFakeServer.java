@@ -1,6 +1,14 @@
 package io.etcdfake.server;
 
+import io.etcdfake.server.faults.Faults;
+import io.etcdfake.server.grpc.ClusterService;
 import io.etcdfake.server.grpc.Headers;
+import io.etcdfake.server.grpc.MaintenanceService;
+import io.etcdfake.server.grpc.QuotaGuard;
+import io.etcdfake.server.grpc.RaftEntries;
+import io.etcdfake.server.maintenance.Alarms;
+import io.etcdfake.server.maintenance.Maintenance;
+import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
@@ -8,15 +16,22 @@ import io.etcdfake.server.lease.Clock;
 import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.mvcc.MvccStore;
+import io.etcdfake.server.grpc.WatchService;
+import io.etcdfake.server.watch.WatchHub;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -40,7 +55,13 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final Membership membership;
+  private final Maintenance maintenance;
+  private final WatchHub watchHub;
   private final Lessor lessor;
+  private final Faults faults = new Faults();
+  /** set by restart(): the addresses bound before, so the server comes back on the same ports */
+  private List<InetSocketAddress> rebindTo;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -50,8 +71,24 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.watchHub = new WatchHub(store, config.progressNotifyInterval);
     this.lessor = new Lessor(store, config.clock, identity.memberId());
     store.setLeaseIndex(lessor);
+    this.membership = new Membership(identity, this::memberClientUrls);
+    this.maintenance = new Maintenance(store, new Alarms(store), membership, identity, config.etcdVersion,
+        config.quotaBackendBytes);
+    if (config.restoreFrom != null) {
+      try {
+        maintenance.restore(new ByteArrayInputStream(config.restoreFrom));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot restore the snapshot: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The client URLs the member list shows: the advertised ones, or where it listens. */
+  private synchronized List<URI> memberClientUrls() {
+    return !config.advertiseClientUrls.isEmpty() ? config.advertiseClientUrls : endpoints;
   }
 
   public static Builder builder() {
@@ -64,18 +101,27 @@ public final class EtcdFakeServer implements AutoCloseable {
       throw new IllegalStateException(closed ? "server is closed" : "server already started");
     }
     MessageSizeLimit sizeLimit = new MessageSizeLimit(config.maxRequestBytes);
-    List<InetSocketAddress> addresses = config.listenAddresses();
+    List<InetSocketAddress> addresses = rebindTo != null ? rebindTo : config.listenAddresses();
     NettyServerBuilder nb = NettyServerBuilder.forAddress(addresses.get(0));
     for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
       nb.addListenAddress(extra);
     }
     HealthStatusManager health = new HealthStatusManager();
+    // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
+    nb.intercept(new RaftEntries(maintenance::raftApplied));
+    if (config.quotaBackendBytes > 0) {
+      nb.intercept(new QuotaGuard(maintenance));
+    }
+    nb.addService(new MaintenanceService(maintenance, store, headers));
+    nb.addService(new ClusterService(membership, headers));
     server = nb
         // the transport's own limit only guards memory; etcd's limit and words come from MessageSizeLimit
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .intercept(faults.interceptor())
         .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -123,6 +169,11 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
+  /** Every watcher of the server, for in-process watches and for inspection. */
+  public WatchHub watchHub() {
+    return watchHub;
+  }
+
   /** The leases; grants and revokes through it are the server's own. */
   public Lessor lessor() {
     return lessor;
@@ -136,13 +187,93 @@ public final class EtcdFakeServer implements AutoCloseable {
     return lessor.clock();
   }
 
-  /** Empties the store back to revision 1 and drops every lease, as a freshly started server. */
+  /**
+   * Empties the store back to revision 1 and drops every lease, alarm and added member, as a freshly
+   * started server. Open watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}):
+   * their history is gone.
+   */
   public void reset() {
     store.atomically(() -> {
       lessor.reset();
       store.reset();
+      maintenance.reset();
+      membership.reset();
+      watchHub.reset(RESET_REASON);
       return null;
     });
+  }
+
+  /**
+   * The raised alarms, as etcd's Alarm RPC sees them. Raising NOSPACE here makes puts, txns with a
+   * put and lease grants fail with etcd's "database space exceeded" until it is deactivated.
+   */
+  public Alarms alarms() {
+    return maintenance.alarms();
+  }
+
+  /** The member list the Cluster service answers with. */
+  public Membership membership() {
+    return membership;
+  }
+
+  /**
+   * Writes a snapshot of the key space (every retained revision, the compaction point and the
+   * alarms) in the fake's own format, the bytes etcd's Snapshot RPC streams; restore it with
+   * {@link Builder#restore(InputStream)}. Leases are not part of it.
+   */
+  public void snapshot(OutputStream out) throws IOException {
+    out.write(maintenance.snapshot());
+    out.flush();
+  }
+
+  /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
+  public static final String RESET_REASON = "etcd-fake: server reset";
+
+  // ---------------------------------------------------------------- test powers (junit extension area)
+
+  /** Failures, latency and dropped streams to inject into what clients see. */
+  public Faults faults() {
+    return faults;
+  }
+
+  /**
+   * Stops and starts again on the same addresses and ports, as a restarted etcd: every connection
+   * and open stream is cut (clients see UNAVAILABLE and reconnect). With {@code keepData} the store
+   * is kept as it was, as etcd's is on disk, leases too (each renewed for its TTL, as etcd does on
+   * restart); without, the server comes back empty at revision 1 with no leases.
+   */
+  public synchronized EtcdFakeServer restart(boolean keepData) throws IOException {
+    requireStarted();
+    if (closed) {
+      throw new IllegalStateException("server is closed");
+    }
+    List<URI> advertised = endpoints;
+    List<InetSocketAddress> bound = new ArrayList<>();
+    for (SocketAddress a : server.getListenSockets()) {
+      bound.add((InetSocketAddress) a);
+    }
+    // no lease expires while the server is down; start() resumes the checks
+    lessor.stopExpiryChecks();
+    server.shutdownNow();
+    try {
+      server.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping for a restart", e);
+    }
+    server = null;
+    if (keepData) {
+      // a restarted etcd's new leader extends every lease by its full TTL (lessor.Promote)
+      for (long id : lessor.leases()) {
+        lessor.keepAlive(id);
+      }
+    } else {
+      reset();
+    }
+    rebindTo = bound;
+    start();
+    endpoints = advertised;
+    return this;
   }
 
   public synchronized boolean isRunning() {
@@ -156,6 +287,9 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    faults.clear();
+    // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
+    watchHub.close();
     lessor.stopExpiryChecks();
     if (server != null) {
       server.shutdown();
@@ -189,9 +323,37 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    // watch
+    private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
     private Clock clock = Clock.system();
 
+    // maintenance (surface)
+    private String etcdVersion = Maintenance.DEFAULT_VERSION;
+    private long quotaBackendBytes;
+    private byte[] restoreFrom;
+
     private Builder() {}
+
+    /** The etcd version Status reports (default {@value Maintenance#DEFAULT_VERSION}). */
+    public Builder etcdVersion(String version) {
+      this.etcdVersion = Objects.requireNonNull(version);
+      return this;
+    }
+
+    /**
+     * etcd's --quota-backend-bytes: past this estimated database size, writes raise the NOSPACE
+     * alarm and fail. Default 0: etcd's 2 GiB, which an in-memory store never reaches (not checked).
+     */
+    public Builder quotaBackendBytes(long bytes) {
+      this.quotaBackendBytes = bytes;
+      return this;
+    }
+
+    /** Starts from a snapshot written by {@link EtcdFakeServer#snapshot(OutputStream)} or saved by etcdctl from a fake. */
+    public Builder restore(InputStream snapshot) throws IOException {
+      this.restoreFrom = snapshot.readAllBytes();
+      return this;
+    }
 
     /** Listen on 127.0.0.1 at this port; 0 (the default) picks a free one. */
     public Builder port(int port) {
@@ -260,6 +422,15 @@ public final class EtcdFakeServer implements AutoCloseable {
     /** etcd's --max-request-bytes (default 1.5 MiB); the gRPC limit is 512 KiB above it. */
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
+      return this;
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval (default 10 min): progress_notify watchers' period. */
+    public Builder progressNotifyInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("progress notify interval must be positive: " + interval);
+      }
+      this.progressNotifyInterval = interval;
       return this;
     }
 

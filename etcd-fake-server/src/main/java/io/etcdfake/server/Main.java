@@ -40,6 +40,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       description = "Human-readable name of this member (default: ${DEFAULT-VALUE}).")
   String name;
 
+  // watch
+  @Option(names = "--experimental-watch-progress-notify-interval", paramLabel = "DURATION",
+      converter = GoDuration.class, defaultValue = "10m",
+      description = "Period of progress notifications to watchers that ask for them, in Go's duration syntax (default: ${DEFAULT-VALUE}).")
+  java.time.Duration progressNotifyInterval;
+
   @Spec CommandSpec spec;
 
   private final AtomicReference<EtcdFakeServer> running = new AtomicReference<>();
@@ -60,6 +66,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     EtcdFakeServer.Builder builder = EtcdFakeServer.builder().name(name);
+    try {
+      builder.progressNotifyInterval(progressNotifyInterval);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--experimental-watch-progress-notify-interval: " + e.getMessage());
+    }
     try {
       builder.listenClientUrls(listenClientUrls);
     } catch (IllegalArgumentException e) {

@@ -13,6 +13,20 @@ public enum EtcdError {
   FUTURE_REVISION(StatusCode.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
   COMPACTED(StatusCode.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted"),
   NO_SPACE(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded"),
+  // membership and leadership (Cluster and Maintenance services)
+  MEMBER_NOT_FOUND(StatusCode.NOT_FOUND, "etcdserver: member not found"),
+  MEMBER_BAD_URLS(StatusCode.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
+  MEMBER_EXISTS(StatusCode.FAILED_PRECONDITION, "etcdserver: member ID already exist"),
+  PEER_URL_EXISTS(StatusCode.FAILED_PRECONDITION, "etcdserver: Peer URLs already exists"),
+  // etcd maps this one to a client-side error value, which gRPC sends as UNKNOWN (3.4 and 3.5)
+  NOT_ENOUGH_STARTED_MEMBERS(StatusCode.UNKNOWN,
+      "etcdserver: re-configuration failed due to not enough started members"),
+  MEMBER_NOT_LEARNER(StatusCode.FAILED_PRECONDITION, "etcdserver: can only promote a learner member"),
+  LEARNER_NOT_READY(StatusCode.FAILED_PRECONDITION,
+      "etcdserver: can only promote a learner member which is in sync with leader"),
+  TOO_MANY_LEARNERS(StatusCode.FAILED_PRECONDITION, "etcdserver: too many learner members in cluster"),
+  BAD_LEADER_TRANSFEREE(StatusCode.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+  LEADER_TRANSFER_TIMEOUT(StatusCode.UNAVAILABLE, "etcdserver: request timed out, leader transfer took too long"),
   LEASE_NOT_FOUND(StatusCode.NOT_FOUND, "etcdserver: requested lease not found"),
   LEASE_EXISTS(StatusCode.FAILED_PRECONDITION, "etcdserver: lease already exists"),
   LEASE_TTL_TOO_LARGE(StatusCode.OUT_OF_RANGE, "etcdserver: too large lease TTL");

@@ -79,6 +79,10 @@ public final class Lessor implements LeaseIndex {
    * the lessor choose a positive id as etcd does (member-prefixed).
    */
   public Grant grant(long id, long ttl) {
+    // under a NOSPACE alarm etcd's capped applier refuses every grant, before looking at it
+    if (store.noSpace()) {
+      throw EtcdError.NO_SPACE.exception();
+    }
     if (ttl > MAX_TTL_SECONDS) {
       throw EtcdError.LEASE_TTL_TOO_LARGE.exception();
     }

@@ -51,6 +51,14 @@ final class KeyHistory {
     return v.to == v.from;
   }
 
+  /** Every retained entry, oldest first, tombstones included. */
+  void forEachVersion(java.util.function.Consumer<KeyValue> action) {
+    View v = view;
+    for (int i = v.from; i < v.to; i++) {
+      action.accept(v.entries[i]);
+    }
+  }
+
   void append(KeyValue kv) {
     View v = view;
     KeyValue[] entries = v.entries;

@@ -31,15 +31,22 @@ public final class MvccStore {
   private final int maxRequestBytes;
   private volatile LeaseIndex leases = LeaseIndex.NONE;
   private volatile Keyspace keyspace = new Keyspace();
+  /** etcd's NOSPACE alarm: while raised, etcd's capped applier refuses puts and txns with a put. */
+  private volatile boolean noSpace;
 
   /** Everything {@link #reset()} throws away at once. */
   private static final class Keyspace {
     final ConcurrentSkipListMap<ByteString, KeyHistory> index = new ConcurrentSkipListMap<>(KeyRange.ORDER);
-    final RevisionLog log = new RevisionLog(2);
+    RevisionLog log = new RevisionLog(2);
     /** published after a revision's changes are all in place */
     volatile long currentRevision = 1;
     /** etcd starts at -1, so that Compact(0) on a new store is accepted */
     volatile long compactRevision = -1;
+    /**
+     * Sub-revisions (position within their revision) of retained versions whose revision left the
+     * log at a compaction, where they differ from 0: HashKV and snapshots need them.
+     */
+    final ConcurrentSkipListMap<Long, java.util.Map<ByteString, Integer>> compactedSubs = new ConcurrentSkipListMap<>();
   }
 
   public MvccStore() {
@@ -67,6 +74,15 @@ public final class MvccStore {
   /** The revision of the last compaction, or -1 (0 is a valid compaction, as in etcd). */
   public long compactRevision() {
     return keyspace.compactRevision;
+  }
+
+  /** Raises or clears the NOSPACE state (the maintenance alarms decide; the store only obeys). */
+  public void setNoSpace(boolean raised) {
+    this.noSpace = raised;
+  }
+
+  public boolean noSpace() {
+    return noSpace;
   }
 
   public int maxRequestBytes() {
@@ -215,6 +231,9 @@ public final class MvccStore {
   public Result.Put put(Op.Put p, int requestBytes) {
     RequestValidation.checkPut(p);
     checkSize(requestBytes);
+    if (noSpace) {
+      throw EtcdError.NO_SPACE.exception();
+    }
     return write(w -> {
       if (p.lease() != 0 && !leases.exists(p.lease())) {
         throw EtcdError.LEASE_NOT_FOUND.exception();
@@ -237,6 +256,11 @@ public final class MvccStore {
       return new WriteTxn(ks, ks.currentRevision, false).applyTxnTopLevel(t);
     }
     checkSize(requestBytes);
+    // etcd's capped applier refuses a txn whose branches hold a put (nested txns cost nothing)
+    if (noSpace && (t.success().stream().anyMatch(Op.Put.class::isInstance)
+        || t.failure().stream().anyMatch(Op.Put.class::isInstance))) {
+      throw EtcdError.NO_SPACE.exception();
+    }
     return write(w -> w.applyTxnTopLevel(t));
   }
 
@@ -251,9 +275,11 @@ public final class MvccStore {
       if (revision > ks.currentRevision) {
         throw EtcdError.FUTURE_REVISION.exception();
       }
+      rememberSubs(ks, revision);
       ks.compactRevision = revision;
       ks.index.entrySet().removeIf(e -> e.getValue().compact(revision));
       ks.log.compact(revision);
+      forgetSubs(ks, revision);
       return ks.currentRevision;
     } finally {
       writeLock.unlock();
@@ -280,6 +306,108 @@ public final class MvccStore {
     writeLock.lock();
     try {
       return body.get();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Notes the sub-revisions of the multi-change revisions a compaction at {@code revision} takes out of the log. */
+  private static void rememberSubs(Keyspace ks, long revision) {
+    long from = ks.log.firstRevision();
+    long rev = -1;
+    int sub = 0;
+    for (KeyValue kv : ks.log.changes(from, revision, Integer.MAX_VALUE)) {
+      sub = kv.modRevision() == rev ? sub + 1 : 0;
+      rev = kv.modRevision();
+      if (sub > 0) {
+        ks.compactedSubs.computeIfAbsent(rev, r -> new java.util.concurrent.ConcurrentHashMap<>()).put(kv.key(), sub);
+      }
+    }
+  }
+
+  /** Drops the sub-revisions of versions no longer retained. */
+  private static void forgetSubs(Keyspace ks, long revision) {
+    for (var e : ks.compactedSubs.headMap(revision, true).entrySet()) {
+      long rev = e.getKey();
+      e.getValue().keySet().removeIf(key -> {
+        KeyHistory h = ks.index.get(key);
+        KeyValue kv = h == null ? null : h.at(rev);
+        return kv == null || kv.modRevision() != rev;
+      });
+      if (e.getValue().isEmpty()) {
+        ks.compactedSubs.remove(rev);
+      }
+    }
+  }
+
+  /** Every retained version in etcd's backend order, consistent with one revision. */
+  public MvccState exportState() {
+    writeLock.lock();
+    try {
+      Keyspace ks = keyspace;
+      long first = ks.log.firstRevision();
+      List<MvccState.Entry> out = new ArrayList<>();
+      // versions older than the log: from the key index, ordered by revision and sub-revision
+      List<MvccState.Entry> older = new ArrayList<>();
+      for (KeyHistory h : ks.index.values()) {
+        h.forEachVersion(kv -> {
+          if (kv.modRevision() < first) {
+            older.add(new MvccState.Entry(kv, subOf(ks, kv, 0)));
+          }
+        });
+      }
+      older.sort(Comparator.comparingLong((MvccState.Entry e) -> e.kv().modRevision()).thenComparingInt(MvccState.Entry::sub));
+      out.addAll(older);
+      long rev = -1;
+      int position = 0;
+      for (KeyValue kv : ks.log.changes(first, ks.currentRevision, Integer.MAX_VALUE)) {
+        position = kv.modRevision() == rev ? position + 1 : 0;
+        rev = kv.modRevision();
+        out.add(new MvccState.Entry(kv, subOf(ks, kv, position)));
+      }
+      return new MvccState(ks.currentRevision, ks.compactRevision, out);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private static int subOf(Keyspace ks, KeyValue kv, int otherwise) {
+    java.util.Map<ByteString, Integer> subs = ks.compactedSubs.get(kv.modRevision());
+    Integer sub = subs == null ? null : subs.get(kv.key());
+    return sub != null ? sub : otherwise;
+  }
+
+  /**
+   * Replaces everything with {@code state} (from {@link #exportState()}), as if the store had lived
+   * that history: reads, watches from retained revisions and compaction behave as they did.
+   */
+  public void importState(MvccState state) {
+    Keyspace ks = new Keyspace();
+    long first = Math.max(2, state.compactRevision());
+    ks.log = new RevisionLog(first);
+    java.util.TreeMap<Long, List<KeyValue>> inLog = new java.util.TreeMap<>();
+    for (MvccState.Entry e : state.entries()) {
+      KeyValue kv = e.kv();
+      if (kv.modRevision() > state.currentRevision() || kv.modRevision() < 2) {
+        throw new IllegalArgumentException("version outside the revisions of the state: " + kv);
+      }
+      ks.index.computeIfAbsent(kv.key(), KeyHistory::new).append(kv);
+      if (kv.modRevision() >= first) {
+        inLog.computeIfAbsent(kv.modRevision(), r -> new ArrayList<>()).add(kv);
+      }
+      if (e.sub() != 0 && kv.modRevision() <= state.compactRevision()) {
+        ks.compactedSubs.computeIfAbsent(kv.modRevision(), r -> new java.util.concurrent.ConcurrentHashMap<>())
+            .put(kv.key(), e.sub());
+      }
+    }
+    for (long rev = first; rev <= state.currentRevision(); rev++) {
+      ks.log.append(inLog.getOrDefault(rev, List.of()));
+    }
+    ks.currentRevision = Math.max(1, state.currentRevision());
+    ks.compactRevision = state.compactRevision();
+    writeLock.lock();
+    try {
+      keyspace = ks;
     } finally {
       writeLock.unlock();
     }

@@ -1,0 +1,136 @@
+package io.etcdfake.server.maintenance;
+
+import com.google.protobuf.ByteString;
+import io.etcdfake.server.mvcc.KeyValue;
+import io.etcdfake.server.mvcc.MvccState;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The fake's snapshot file (not bbolt; documented in docs/snapshot-format.md): a magic line, the
+ * store's revisions, every retained version in backend order and the raised alarms, all big-endian,
+ * then the SHA-256 of everything before it, which is also how etcd ends its snapshot stream.
+ */
+public final class SnapshotFormat {
+  static final byte[] MAGIC = "etcd-fake-snapshot\n".getBytes(StandardCharsets.US_ASCII);
+  static final int VERSION = 1;
+  static final int SHA_BYTES = 32;
+
+  /** What a snapshot holds. */
+  public record Contents(MvccState state, List<Alarm> alarms) {}
+
+  private SnapshotFormat() {}
+
+  /** The snapshot's bytes, its SHA-256 included. */
+  public static byte[] write(Contents contents) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.write(MAGIC);
+      out.writeInt(VERSION);
+      MvccState state = contents.state();
+      out.writeLong(state.currentRevision());
+      out.writeLong(state.compactRevision());
+      out.writeInt(state.entries().size());
+      for (MvccState.Entry e : state.entries()) {
+        KeyValue kv = e.kv();
+        out.writeInt(e.sub());
+        writeBytes(out, kv.key());
+        out.writeLong(kv.createRevision());
+        out.writeLong(kv.modRevision());
+        out.writeLong(kv.version());
+        writeBytes(out, kv.value());
+        out.writeLong(kv.lease());
+      }
+      out.writeInt(contents.alarms().size());
+      for (Alarm a : contents.alarms()) {
+        out.writeLong(a.memberId());
+        out.writeInt(a.type().ordinal());
+      }
+      out.flush();
+      bytes.write(sha256(bytes.toByteArray(), bytes.size()));
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException("writing to memory cannot fail", e);
+    }
+  }
+
+  /** Reads a snapshot, checking its SHA-256 when present (a snapshot may be saved without it). */
+  public static Contents read(InputStream in) throws IOException {
+    byte[] all = in.readAllBytes();
+    if (all.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
+      throw new IOException("not an etcd-fake snapshot (a real etcd's bbolt snapshot cannot be restored)");
+    }
+    DataInputStream data = new DataInputStream(new java.io.ByteArrayInputStream(all));
+    data.skipNBytes(MAGIC.length);
+    int version = data.readInt();
+    if (version != VERSION) {
+      throw new IOException("unknown etcd-fake snapshot format version " + version);
+    }
+    long current = data.readLong();
+    long compact = data.readLong();
+    int count = data.readInt();
+    List<MvccState.Entry> entries = new ArrayList<>(Math.min(count, 1 << 16));
+    for (int i = 0; i < count; i++) {
+      int sub = data.readInt();
+      ByteString key = readBytes(data);
+      long create = data.readLong();
+      long mod = data.readLong();
+      long ver = data.readLong();
+      ByteString value = readBytes(data);
+      long lease = data.readLong();
+      entries.add(new MvccState.Entry(new KeyValue(key, create, mod, ver, value, lease), sub));
+    }
+    int alarmCount = data.readInt();
+    List<Alarm> alarms = new ArrayList<>();
+    for (int i = 0; i < alarmCount; i++) {
+      long member = data.readLong();
+      int type = data.readInt();
+      if (type < 0 || type >= Alarm.Type.values().length) {
+        throw new IOException("unknown alarm type " + type);
+      }
+      alarms.add(new Alarm(member, Alarm.Type.values()[type]));
+    }
+    int end = all.length - data.available();
+    if (data.available() == SHA_BYTES) {
+      if (!Arrays.equals(sha256(all, end), Arrays.copyOfRange(all, end, all.length))) {
+        throw new IOException("snapshot SHA-256 mismatch: the file is damaged");
+      }
+    } else if (data.available() != 0) {
+      throw new IOException("unexpected " + data.available() + " bytes after the snapshot");
+    }
+    return new Contents(new MvccState(current, compact, entries), alarms);
+  }
+
+  private static void writeBytes(DataOutputStream out, ByteString b) throws IOException {
+    out.writeInt(b.size());
+    b.writeTo(out);
+  }
+
+  private static ByteString readBytes(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new IOException("damaged snapshot: a length of " + n + " bytes");
+    }
+    return ByteString.copyFrom(in.readNBytes(n));
+  }
+
+  private static byte[] sha256(byte[] data, int length) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(data, 0, length);
+      return md.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}
