@@ -3,6 +3,14 @@ package io.etcdfake.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,7 +19,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,6 +63,42 @@ final class StandaloneJar implements AutoCloseable {
   /** {@code http://127.0.0.1:PORT} */
   String endpoint() {
     return endpoint;
+  }
+
+  /** {@code 127.0.0.1:PORT}, as Go clients take it */
+  String hostPort() {
+    return endpoint.substring("http://".length());
+  }
+
+  /** Whether the server answers etcd's Watch service yet (it is being built): a watch gets created. */
+  static boolean servesWatch(String hostPort) throws InterruptedException {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(hostPort).usePlaintext().build();
+    try {
+      BlockingQueue<Boolean> answer = new LinkedBlockingQueue<>();
+      StreamObserver<WatchRequest> requests = WatchGrpc.newStub(channel).watch(new StreamObserver<>() {
+        @Override
+        public void onNext(WatchResponse r) {
+          answer.add(r.getCreated());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          answer.add(false);
+        }
+
+        @Override
+        public void onCompleted() {
+          answer.add(false);
+        }
+      });
+      requests.onNext(WatchRequest.newBuilder()
+          .setCreateRequest(WatchCreateRequest.newBuilder().setKey(ByteString.copyFromUtf8("probe"))).build());
+      Boolean created = answer.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+      requests.onCompleted();
+      return Boolean.TRUE.equals(created);
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   private static int freePort() throws IOException {
