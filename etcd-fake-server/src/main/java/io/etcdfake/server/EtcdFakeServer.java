@@ -81,7 +81,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
-    this.auth = new AuthStore(config.bcryptCost, config.authTokenTtl, System::nanoTime);
+    // tokens expire by the same clock as leases, so a manual clock moves both
+    this.auth = new AuthStore(config.bcryptCost, config.authTokenTtl, config.clock::nanos);
     bootstrapAuth();
     this.watchHub = new WatchHub(store, config.progressNotifyInterval);
     this.lessor = new Lessor(store, config.clock, identity.memberId());
@@ -277,7 +278,15 @@ public final class EtcdFakeServer implements AutoCloseable {
    * is kept as it was, as etcd's is on disk, leases too (each renewed for its TTL, as etcd does on
    * restart); without, the server comes back empty at revision 1 with no leases.
    */
-  public synchronized EtcdFakeServer restart(boolean keepData) throws IOException {
+  public EtcdFakeServer restart(boolean keepData) throws IOException {
+    return restart(keepData, Duration.ZERO);
+  }
+
+  /** As {@link #restart(boolean)}, staying down for {@code downtime} first: clients meanwhile see UNAVAILABLE. */
+  public synchronized EtcdFakeServer restart(boolean keepData, Duration downtime) throws IOException {
+    if (downtime.isNegative()) {
+      throw new IllegalArgumentException("downtime must not be negative: " + downtime);
+    }
     requireStarted();
     if (closed) {
       throw new IllegalStateException("server is closed");
@@ -295,6 +304,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     server.shutdownNow();
     try {
       server.awaitTermination(30, TimeUnit.SECONDS);
+      Thread.sleep(downtime.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while stopping for a restart", e);
