@@ -46,6 +46,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       description = "Period of progress notifications to watchers that ask for them, in Go's duration syntax (default: ${DEFAULT-VALUE}).")
   java.time.Duration progressNotifyInterval;
 
+  // the rest of etcd's flags and its ETCD_* environment (surface)
+  @CommandLine.Mixin EtcdFlags etcdFlags = new EtcdFlags();
+
   @Spec CommandSpec spec;
 
   private final AtomicReference<EtcdFakeServer> running = new AtomicReference<>();
@@ -57,9 +60,21 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
   /** Parses the flags and serves until the process is told to stop; answers the exit code. */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
+    return run(args, System.getenv(), out, err);
+  }
+
+  /** As {@link #run(String[], PrintWriter, PrintWriter)}, with the environment ETCD_* variables come from. */
+  static int run(String[] args, java.util.Map<String, String> env, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
+    EtcdFlags.acceptIgnored(cli.getCommandSpec());
+    EtcdFlags.Environment environment = new EtcdFlags.Environment(env);
+    cli.setDefaultValueProvider(environment);
+    cli.setExecutionStrategy(parsed -> {
+      environment.warn(cli, err);
+      return new CommandLine.RunLast().execute(parsed);
+    });
     return cli.execute(args);
   }
 
@@ -80,7 +95,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     if (advertiseClientUrls != null) {
       builder.advertiseClientUrls(advertiseClientUrls);
     }
-    EtcdFakeServer server = builder.build().start();
+    etcdFlags.applyTo(builder, name, spec.commandLine(), spec.commandLine().getErr());
+    EtcdFakeServer built;
+    try {
+      built = builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    EtcdFakeServer server = built.start();
     running.set(server);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "etcd-fake-shutdown"));
     System.out.println("etcd-fake " + Version.version() + " ready to serve client requests on "
