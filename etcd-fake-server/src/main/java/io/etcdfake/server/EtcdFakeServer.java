@@ -1,5 +1,6 @@
 package io.etcdfake.server;
 
+import io.etcdfake.server.faults.Faults;
 import io.etcdfake.server.grpc.ClusterService;
 import io.etcdfake.server.grpc.Headers;
 import io.etcdfake.server.grpc.MaintenanceService;
@@ -13,6 +14,7 @@ import io.etcdfake.server.tls.ServerTls;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.grpc.NestingLimit;
 import io.etcdfake.server.lease.Clock;
 import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.lease.ManualClock;
@@ -61,6 +63,9 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final Maintenance maintenance;
   private final WatchHub watchHub;
   private final Lessor lessor;
+  private final Faults faults = new Faults();
+  /** set by restart(): the addresses bound before, so the server comes back on the same ports */
+  private List<InetSocketAddress> rebindTo;
   private Server server;
   private List<URI> endpoints = List.of();
   private boolean closed;
@@ -100,7 +105,7 @@ public final class EtcdFakeServer implements AutoCloseable {
       throw new IllegalStateException(closed ? "server is closed" : "server already started");
     }
     MessageSizeLimit sizeLimit = new MessageSizeLimit(config.maxRequestBytes);
-    List<InetSocketAddress> addresses = config.listenAddresses();
+    List<InetSocketAddress> addresses = rebindTo != null ? rebindTo : config.listenAddresses();
     NettyServerBuilder nb = NettyServerBuilder.forAddress(addresses.get(0));
     for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
       nb.addListenAddress(extra);
@@ -121,7 +126,8 @@ public final class EtcdFakeServer implements AutoCloseable {
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
-        .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .intercept(faults.interceptor())
+        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers).bindService()), sizeLimit))
         .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
@@ -239,6 +245,53 @@ public final class EtcdFakeServer implements AutoCloseable {
   /** Why watchers end on {@link #reset()}; etcd has no reset, so this is the fake's own text. */
   public static final String RESET_REASON = "etcd-fake: server reset";
 
+  // ---------------------------------------------------------------- test powers (junit extension area)
+
+  /** Failures, latency and dropped streams to inject into what clients see. */
+  public Faults faults() {
+    return faults;
+  }
+
+  /**
+   * Stops and starts again on the same addresses and ports, as a restarted etcd: every connection
+   * and open stream is cut (clients see UNAVAILABLE and reconnect). With {@code keepData} the store
+   * is kept as it was, as etcd's is on disk, leases too (each renewed for its TTL, as etcd does on
+   * restart); without, the server comes back empty at revision 1 with no leases.
+   */
+  public synchronized EtcdFakeServer restart(boolean keepData) throws IOException {
+    requireStarted();
+    if (closed) {
+      throw new IllegalStateException("server is closed");
+    }
+    List<URI> advertised = endpoints;
+    List<InetSocketAddress> bound = new ArrayList<>();
+    for (SocketAddress a : server.getListenSockets()) {
+      bound.add((InetSocketAddress) a);
+    }
+    // no lease expires while the server is down; start() resumes the checks
+    lessor.stopExpiryChecks();
+    server.shutdownNow();
+    try {
+      server.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping for a restart", e);
+    }
+    server = null;
+    if (keepData) {
+      // a restarted etcd's new leader extends every lease by its full TTL (lessor.Promote)
+      for (long id : lessor.leases()) {
+        lessor.keepAlive(id);
+      }
+    } else {
+      reset();
+    }
+    rebindTo = bound;
+    start();
+    endpoints = advertised;
+    return this;
+  }
+
   public synchronized boolean isRunning() {
     return server != null && !closed;
   }
@@ -250,6 +303,7 @@ public final class EtcdFakeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    faults.clear();
     // watch streams would hold a graceful shutdown open: end them first, as a stopping etcd does
     watchHub.close();
     lessor.stopExpiryChecks();

@@ -22,6 +22,8 @@ import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
 import io.etcdfake.server.grpc.LeaseService;
 import io.grpc.CallOptions;
 import io.grpc.Status;
@@ -151,6 +153,25 @@ class LeaseDiffTest {
   }
 
   @Test
+  void aWatcherSeesARevokeAsOneRevisionOfDeletesInKeyOrder(Scenario s) {
+    grant(s, 7, 60);
+    try (StreamPair<WatchRequest, WatchResponse> w = WatchDiffTest.open(s)) {
+      w.send(WatchDiffTest.create(WatchDiffTest.watchPrefix("svc/").setPrevKv(true)));
+      w.next();
+      s.put(put("svc/z", "1").setLease(7));
+      w.next();
+      s.put(put("svc/a", "1").setLease(7));
+      w.next();
+      s.put(put("svc/m", "1").setLease(7));
+      w.next();
+      revoke(s, 7);
+      WatchResponse deletes = w.next().ok();
+      assertThat(deletes.getEventsList()).extracting(e -> e.getKv().getKey().toStringUtf8())
+          .containsExactly("svc/a", "svc/m", "svc/z");
+    }
+  }
+
+  @Test
   void revokeWithoutKeysMakesNoRevision(Scenario s) {
     s.put(put("a", "1"));
     grant(s, 7, 60);
@@ -221,6 +242,36 @@ class LeaseDiffTest {
       assertThat(stream.next().isError()).isFalse();
     }
     s.range(get("k"));
+  }
+
+  /** Polls until the side no longer knows the lease; a real etcd offers nothing to wait on. */
+  private static void awaitExpiry(Side side, long id) throws InterruptedException {
+    LeaseTimeToLiveRequest q = LeaseTimeToLiveRequest.newBuilder().setID(id).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (side.call(LeaseGrpc.getLeaseTimeToLiveMethod(), q).ok().getTTL() != -1) {
+      assertThat(System.nanoTime()).as("lease %d on %s expired within 30 s", id, side).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void anExpiredLeaseDeletesItsKeysInOneRevisionAndAnswersZeroToKeepAlive(Scenario s) throws Exception {
+    grant(s, 7, 2);
+    grant(s, 8, 60);
+    s.put(put("b", "1").setLease(7));
+    s.put(put("a", "1").setLease(7));
+    s.put(put("kept", "1").setLease(8));
+    awaitExpiry(s.fake(), 7);
+    awaitExpiry(s.reference(), 7);
+    s.range(all());
+    s.range(all().setRevision(rev(5)));
+    timeToLive(s, 7, true);
+    try (StreamPair<LeaseKeepAliveRequest, LeaseKeepAliveResponse> stream = s.stream(LeaseGrpc.getLeaseKeepAliveMethod())) {
+      stream.send(LeaseKeepAliveRequest.newBuilder().setID(7).build());
+      assertThat(stream.next().ok().getTTL()).isZero();
+    }
+    revoke(s, 7);
+    s.put(put("c", "1").setLease(7));
   }
 
   @Test

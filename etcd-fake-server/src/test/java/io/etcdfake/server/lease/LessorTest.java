@@ -198,6 +198,40 @@ class LessorTest {
   }
 
   @Test
+  void noKeyOutlivesItsLeaseWhenPutsRaceTheRevoke() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      long id = 1000 + round;
+      lessor.grant(id, 60);
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<Thread> writers = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        String prefix = round + "/" + t + "/";
+        Thread w = new Thread(() -> {
+          try {
+            go.await();
+            for (int i = 0; i < 200; i++) {
+              put(prefix + i, id);
+            }
+          } catch (EtcdException | InterruptedException e) {
+            // the lease is gone: the rest of this writer's puts are refused
+          }
+        });
+        w.start();
+        writers.add(w);
+      }
+      go.countDown();
+      lessor.revoke(id);
+      for (Thread w : writers) {
+        w.join(30_000);
+      }
+      long leftOver = store.snapshot(io.etcdfake.server.mvcc.KeyRange.of(bytes("\0"), bytes("\0"))).stream()
+          .filter(kv -> kv.lease() == id)
+          .count();
+      assertThat(leftOver).as("keys left with revoked lease %d", id).isZero();
+    }
+  }
+
+  @Test
   void resetDropsEveryLease() {
     lessor.grant(1, 60);
     lessor.reset();
