@@ -37,6 +37,9 @@ public @interface EtcdFake {
   /** etcd's --max-request-bytes. */
   int maxRequestBytes() default 1536 * 1024;
 
+  /** Auth on from the start with user root and this password; the injected client logs in as root. */
+  String authRootPassword() default "";
+
   /**
    * Leases expire by a manual clock: {@code server.clock().advance(...)} moves it, nothing else does.
    */

@@ -35,6 +35,9 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
     this.server = server;
     this.endpoints = endpoints;
     ClientBuilder cb = Client.builder().endpoints(endpoints);
+    if (server != null && settings.authRootPassword() != null) {
+      cb.user(EtcdSeed.bytes("root")).password(EtcdSeed.bytes(settings.authRootPassword()));
+    }
     settings.clientCustomizer().accept(cb);
     if (server == null) {
       List<ClientInterceptor> interceptors = new ArrayList<>(cb.interceptors() == null ? List.of() : cb.interceptors());
