@@ -32,12 +32,6 @@ final class EtcdFlags {
       description = "Initial cluster token (default: ${DEFAULT-VALUE}).")
   String initialClusterToken;
 
-  @Option(names = "--max-txn-ops", paramLabel = "N", description = "Maximum operations in a txn (default: 128).")
-  Integer maxTxnOps;
-
-  @Option(names = "--max-request-bytes", paramLabel = "BYTES", description = "Maximum client request size (default: 1572864).")
-  Integer maxRequestBytes;
-
   @Option(names = "--quota-backend-bytes", paramLabel = "BYTES",
       description = "Raise the NOSPACE alarm when the estimated database size would pass this (default: 0, 2 GiB).")
   long quotaBackendBytes;
@@ -107,12 +101,6 @@ final class EtcdFlags {
       b.peerUrls(peers);
     }
     b.clusterToken(initialClusterToken);
-    if (maxTxnOps != null) {
-      b.maxTxnOps(maxTxnOps);
-    }
-    if (maxRequestBytes != null) {
-      b.maxRequestBytes(maxRequestBytes);
-    }
     b.quotaBackendBytes(quotaBackendBytes);
     b.etcdVersion(etcdVersion);
     if (certFile != null || keyFile != null) {
