@@ -79,7 +79,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
-    this.auth = new AuthStore(config.bcryptCost, config.authTokenTtl, System::nanoTime);
+    // tokens expire by the same clock as leases, so a manual clock moves both
+    this.auth = new AuthStore(config.bcryptCost, config.authTokenTtl, config.clock::nanos);
     bootstrapAuth();
     this.watchHub = new WatchHub(store, config.progressNotifyInterval);
     this.lessor = new Lessor(store, config.clock, identity.memberId());

@@ -109,6 +109,35 @@ class AuthJetcdTest {
   }
 
   @Test
+  void watchesSnapshotsAndMemberChangesNeedTheirPermissions() throws Exception {
+    try (Client root = client("root", "secret")) {
+      Auth auth = root.getAuthClient();
+      auth.userAdd(bs("app"), bs("app-pw")).get(30, TimeUnit.SECONDS);
+      auth.roleAdd(bs("app-role")).get(30, TimeUnit.SECONDS);
+      auth.roleGrantPermission(bs("app-role"), bs("app/"), bs("app0"), Permission.Type.READ).get(30, TimeUnit.SECONDS);
+      auth.userGrantRole(bs("app"), bs("app-role")).get(30, TimeUnit.SECONDS);
+    }
+    try (Client app = client("app", "app-pw")) {
+      java.util.concurrent.CompletableFuture<Throwable> refused = new java.util.concurrent.CompletableFuture<>();
+      try (io.etcd.jetcd.Watch.Watcher w = app.getWatchClient().watch(bs("other"),
+          io.etcd.jetcd.Watch.listener(r -> { }, refused::complete))) {
+        assertThat(refused.get(30, TimeUnit.SECONDS)).hasMessageContaining("permission denied");
+      }
+      assertThatThrownBy(() -> app.getMaintenanceClient().hashKV(server.clientEndpoints().get(0).toString(), 0).get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("auth: permission denied");
+      java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+      assertThatThrownBy(() -> app.getMaintenanceClient().snapshot(sink).get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("auth: permission denied");
+      assertThatThrownBy(() -> app.getClusterClient()
+          .addMember(java.util.List.of(java.net.URI.create("http://127.0.0.1:2380"))).get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("etcdserver: permission denied");
+      assertThat(app.getClusterClient().listMember().get(30, TimeUnit.SECONDS).getMembers()).hasSize(1);
+      assertThat(app.getMaintenanceClient().statusMember(server.clientEndpoints().get(0).toString()).get(30, TimeUnit.SECONDS)
+          .getVersion()).isNotEmpty();
+    }
+  }
+
+  @Test
   void resetKeepsTheConfiguredRootAndForgetsEverythingElse() throws Exception {
     try (Client root = client("root", "secret")) {
       root.getAuthClient().userAdd(bs("temp"), bs("pw")).get(30, TimeUnit.SECONDS);
@@ -117,6 +146,45 @@ class AuthJetcdTest {
     assertThat(server.authStore().isEnabled()).isTrue();
     try (Client root = client("root", "secret")) {
       assertThat(root.getAuthClient().userList().get(30, TimeUnit.SECONDS).getUsers()).containsExactly("root");
+    }
+  }
+
+  @Test
+  void jetcdLogsInAgainWhenItsTokenExpires() throws Exception {
+    try (EtcdFakeServer manual = EtcdFakeServer.builder().manualClock().authRootPassword("secret").build().start();
+        Client root = Client.builder().endpoints(manual.clientEndpoints()).user(bs("root")).password(bs("secret")).build()) {
+      root.getKVClient().put(bs("k"), bs("v")).get(30, TimeUnit.SECONDS);
+      String other = manual.authStore().authenticate("root", "secret");
+      // an unused simple token lives 300 s; jetcd meets "invalid auth token" and authenticates again
+      manual.clock().advance(java.time.Duration.ofSeconds(301));
+      assertThatThrownBy(() -> manual.authStore().caller(other)).hasMessage("etcdserver: invalid auth token");
+      assertThat(root.getKVClient().get(bs("k")).get(30, TimeUnit.SECONDS).getCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void authStatusTellsEnabledAndTheAuthRevision() {
+    io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder
+        .forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    try {
+      String token = io.etcd.jetcd.api.AuthGrpc.newBlockingStub(channel)
+          .authenticate(io.etcd.jetcd.api.AuthenticateRequest.newBuilder().setName("root").setPassword("secret").build())
+          .getToken();
+      io.grpc.Metadata md = new io.grpc.Metadata();
+      md.put(io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER), token);
+      io.grpc.Channel withToken = io.grpc.ClientInterceptors.intercept(channel,
+          io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md));
+      com.google.protobuf.UnknownFieldSet answer = io.grpc.stub.ClientCalls.blockingUnaryCall(withToken,
+          io.etcdfake.server.grpc.AuthService.AUTH_STATUS, io.grpc.CallOptions.DEFAULT,
+          com.google.protobuf.Empty.getDefaultInstance()).getUnknownFields();
+      assertThat(answer.getField(2).getVarintList()).containsExactly(1L); // enabled
+      assertThat(answer.getField(3).getVarintList()).containsExactly(4L); // user, role, grant, (enable: none)
+      // AuthStatus is for root only while auth is on
+      assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel,
+          io.etcdfake.server.grpc.AuthService.AUTH_STATUS, io.grpc.CallOptions.DEFAULT, com.google.protobuf.Empty.getDefaultInstance()))
+          .hasMessage("INVALID_ARGUMENT: etcdserver: user name is empty");
+    } finally {
+      channel.shutdownNow();
     }
   }
 
