@@ -13,6 +13,8 @@ import io.etcdfake.server.grpc.RaftEntries;
 import io.etcdfake.server.maintenance.Alarms;
 import io.etcdfake.server.maintenance.Maintenance;
 import io.etcdfake.server.membership.Membership;
+import io.etcdfake.server.tls.CertificateAuthority;
+import io.etcdfake.server.tls.ServerTls;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
@@ -38,6 +40,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +61,8 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe. By default it listens on a free port of 127.0.0.1.
  */
 public final class EtcdFakeServer implements AutoCloseable {
+  /** etcd's default --max-concurrent-streams: math.MaxUint32. */
+  public static final long DEFAULT_MAX_CONCURRENT_STREAMS = 0xffffffffL;
   private final Builder config;
   private final MemberIdentity identity;
   private final MvccStore store;
@@ -128,6 +133,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
       nb.addListenAddress(extra);
     }
+    if (config.servesTls()) {
+      nb.sslContext(config.tls().sslContext(config.tlsHosts()));
+    }
     HealthStatusManager health = new HealthStatusManager();
     // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
     nb.intercept(new RaftEntries(maintenance::raftApplied));
@@ -141,6 +149,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .maxConcurrentCallsPerConnection((int) Math.min(config.maxConcurrentStreams, Integer.MAX_VALUE))
         // auth: the guard of Lease, Maintenance and Cluster calls runs inside the token's context
         .intercept(new AuthGuard(auth))
         .intercept(new TokenInterceptor())
@@ -244,6 +253,15 @@ public final class EtcdFakeServer implements AutoCloseable {
     return maintenance.alarms();
   }
 
+  /**
+   * With {@link Builder#autoTls(boolean)}: the certificate authority that issued the server's
+   * certificate. Trust it in clients ({@code certificate()}, {@code writeCertificate(path)} for
+   * etcdctl's --cacert) and issue client certificates with it. Null without auto TLS.
+   */
+  public CertificateAuthority autoTlsAuthority() {
+    return config.autoTlsAuthority;
+  }
+
   /** The member list the Cluster service answers with. */
   public Membership membership() {
     return membership;
@@ -325,7 +343,11 @@ public final class EtcdFakeServer implements AutoCloseable {
     return server != null && !closed;
   }
 
-  /** Stops serving: open calls are ended, the port is released. Idempotent. */
+  /**
+   * Stops serving: new calls are refused at once, calls in flight get the builder's
+   * {@link Builder#closeGracePeriod grace period} to finish, then what is left is cut and the port
+   * released. Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -339,7 +361,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     if (server != null) {
       server.shutdown();
       try {
-        if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
+        if (!server.awaitTermination(config.closeGracePeriod.toNanos(), TimeUnit.NANOSECONDS)) {
           server.shutdownNow();
           server.awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -375,13 +397,53 @@ public final class EtcdFakeServer implements AutoCloseable {
     // watch
     private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
     private Clock clock = Clock.system();
+    // reliability
+    private long maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
+    private Duration closeGracePeriod = Duration.ofSeconds(1);
 
     // maintenance (surface)
     private String etcdVersion = Maintenance.DEFAULT_VERSION;
     private long quotaBackendBytes;
     private byte[] restoreFrom;
 
+    // TLS (surface): etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls
+    private Path certFile;
+    private Path keyFile;
+    private Path trustedCaFile;
+    private boolean clientCertAuth;
+    private CertificateAuthority autoTlsAuthority;
+    /** the listen URLs are the default or port()'s: their scheme follows whether TLS is on */
+    private boolean listenSchemeFollowsTls = true;
+
     private Builder() {}
+
+    /** etcd's --cert-file and --key-file (PEM): serve TLS; the listen URLs become https unless set as http. */
+    public Builder tls(Path certFile, Path keyFile) {
+      this.certFile = Objects.requireNonNull(certFile);
+      this.keyFile = Objects.requireNonNull(keyFile);
+      return this;
+    }
+
+    /** etcd's --trusted-ca-file: the CA client certificates must be signed by (with {@link #clientCertAuth}). */
+    public Builder trustedCaFile(Path caFile) {
+      this.trustedCaFile = caFile;
+      return this;
+    }
+
+    /** etcd's --client-cert-auth: refuse clients without a certificate from the trusted CA. */
+    public Builder clientCertAuth(boolean required) {
+      this.clientCertAuth = required;
+      return this;
+    }
+
+    /**
+     * etcd's --auto-tls, made useful for tests: a fresh CA issues the server a certificate for its
+     * listen hosts, 127.0.0.1 and localhost; {@link EtcdFakeServer#autoTlsAuthority()} gives the CA.
+     */
+    public Builder autoTls(boolean enabled) {
+      this.autoTlsAuthority = enabled ? CertificateAuthority.create("etcd-fake auto TLS CA") : null;
+      return this;
+    }
 
     /** The etcd version Status reports (default {@value Maintenance#DEFAULT_VERSION}). */
     public Builder etcdVersion(String version) {
@@ -406,20 +468,27 @@ public final class EtcdFakeServer implements AutoCloseable {
 
     /** Listen on 127.0.0.1 at this port; 0 (the default) picks a free one. */
     public Builder port(int port) {
-      return listenClientUrls(List.of(URI.create("http://127.0.0.1:" + port)));
+      listenClientUrls(List.of(URI.create("http://127.0.0.1:" + port)));
+      listenSchemeFollowsTls = true;
+      return this;
     }
 
-    /** etcd's --listen-client-urls: http URLs with an IP or host name and a port. */
+    /** etcd's --listen-client-urls: http or https URLs with an IP or host name and a port. */
     public Builder listenClientUrls(List<URI> urls) {
       if (urls.isEmpty()) {
         throw new IllegalArgumentException("at least one listen URL is needed");
       }
       for (URI u : urls) {
-        if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-          throw new IllegalArgumentException("listen URL must look like http://HOST:PORT: " + u);
+        boolean known = "http".equals(u.getScheme()) || "https".equals(u.getScheme());
+        if (!known || u.getHost() == null || u.getPort() < 0) {
+          throw new IllegalArgumentException("listen URL must look like http://HOST:PORT or https://HOST:PORT: " + u);
         }
       }
+      if (urls.stream().map(URI::getScheme).distinct().count() > 1) {
+        throw new IllegalArgumentException("etcd-fake serves one scheme: make all listen URLs http or all https: " + urls);
+      }
       this.listenClientUrls = List.copyOf(urls);
+      this.listenSchemeFollowsTls = false;
       return this;
     }
 
@@ -515,6 +584,32 @@ public final class EtcdFakeServer implements AutoCloseable {
       return this;
     }
 
+    // ---- reliability: resource bounds and shutdown
+
+    /**
+     * etcd's --max-concurrent-streams (default 2^32-1, i.e. unbounded): streams one client connection
+     * may have open at once; more wait in the client until one ends. Capped at {@link Integer#MAX_VALUE}.
+     */
+    public Builder maxConcurrentStreams(long n) {
+      if (n <= 0) {
+        throw new IllegalArgumentException("max concurrent streams must be positive: " + n);
+      }
+      this.maxConcurrentStreams = n;
+      return this;
+    }
+
+    /**
+     * How long {@link EtcdFakeServer#close()} lets calls in flight finish before cutting them
+     * (default 1 s); new calls are refused at once.
+     */
+    public Builder closeGracePeriod(Duration grace) {
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("grace period must not be negative: " + grace);
+      }
+      this.closeGracePeriod = grace;
+      return this;
+    }
+
     // ---- lease: the clock leases expire by
 
     /** The clock leases expire by; the system clock by default. */
@@ -529,7 +624,39 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
 
     public EtcdFakeServer build() {
+      if ("https".equals(scheme()) && certFile == null && autoTlsAuthority == null) {
+        throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+            + listenClientUrls.get(0) + " with HTTPS scheme");
+      }
+      if (clientCertAuth && trustedCaFile == null && autoTlsAuthority == null) {
+        throw new IllegalArgumentException("--client-cert-auth needs --trusted-ca-file to verify client certificates");
+      }
       return new EtcdFakeServer(this);
+    }
+
+    boolean tlsConfigured() {
+      return certFile != null || autoTlsAuthority != null;
+    }
+
+    /** TLS is served on https listen URLs only, as etcd does; http ones stay plain. */
+    boolean servesTls() {
+      return "https".equals(scheme());
+    }
+
+    ServerTls tls() {
+      return new ServerTls(certFile, keyFile, trustedCaFile, clientCertAuth, autoTlsAuthority);
+    }
+
+    /** What an auto TLS certificate is valid for: the listen hosts, loopback and localhost. */
+    List<String> tlsHosts() {
+      java.util.Set<String> hosts = new java.util.LinkedHashSet<>(List.of("127.0.0.1", "localhost", "::1"));
+      for (URI u : listenClientUrls) {
+        String h = u.getHost().replace("[", "").replace("]", "");
+        if (!h.equals("0.0.0.0") && !h.equals("::")) {
+          hosts.add(h);
+        }
+      }
+      return List.copyOf(hosts);
     }
 
     MemberIdentity identity() {
@@ -539,7 +666,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
 
     String scheme() {
-      return "http";
+      return listenSchemeFollowsTls ? (tlsConfigured() ? "https" : "http") : listenClientUrls.get(0).getScheme();
     }
 
     List<InetSocketAddress> listenAddresses() {
