@@ -634,7 +634,7 @@ public final class MvccStore {
       if (changes.isEmpty()) {
         return 0;
       }
-      ks.log.append(changes);
+      ks.log.appendHistories(touched);
       ks.currentRevision = begin + 1;
       return begin + 1;
     }
