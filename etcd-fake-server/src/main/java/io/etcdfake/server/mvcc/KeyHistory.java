@@ -164,6 +164,9 @@ final class KeyHistory {
 
   /** Index of the newest entry with mod revision <= revision, or -1. */
   private static int indexAt(View v, long revision) {
+    if (v.size > 0 && v.revs[3 * (v.size - 1)] <= revision) {
+      return v.size - 1; // most reads are at the current revision: the newest entry
+    }
     int lo = 0;
     int hi = v.size - 1;
     int found = -1;
