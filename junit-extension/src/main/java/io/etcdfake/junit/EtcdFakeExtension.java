@@ -10,7 +10,10 @@ import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.net.URI;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -116,6 +120,23 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
   /** Where the client connects, as jetcd-test's {@code clientEndpoints()}. */
   public List<URI> clientEndpoints() {
     return session().endpoints();
+  }
+
+  /** The member's peer URLs, as jetcd-test's {@code peerEndpoints()}; fake only. */
+  public List<URI> peerEndpoints() {
+    return server().identity().peerUrls();
+  }
+
+  /**
+   * Restarts the fake keeping its data, down for {@code delay} in between, as jetcd-test's
+   * {@code restart(delay, unit)}; same port, clients reconnect. Fake only.
+   */
+  public void restart(long delay, TimeUnit unit) {
+    try {
+      server().restart(true, Duration.ofNanos(unit.toNanos(delay)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("etcd-fake could not come back on its port: " + e.getMessage(), e);
+    }
   }
 
   /** Whether this extension runs a fake (false against a real etcd). */
@@ -248,6 +269,15 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     if (a.port() != 0) {
       b.port(a.port());
     }
+    if (!a.authRootPassword().isEmpty()) {
+      b.authRootPassword(a.authRootPassword());
+    }
+    if (a.manualClock()) {
+      b.manualClock();
+    }
+    if (a.progressNotifyIntervalMillis() > 0) {
+      b.progressNotifyInterval(Duration.ofMillis(a.progressNotifyIntervalMillis()));
+    }
     for (String location : a.seed()) {
       b.seedFrom(location);
     }
@@ -298,7 +328,8 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
       Consumer<EtcdFakeServer.Builder> serverCustomizer,
       Consumer<ClientBuilder> clientCustomizer,
       Map<String, String> seed,
-      List<String> seedLocations) {
+      List<String> seedLocations,
+      String authRootPassword) {
 
     /** The seed files in order, then the seed map: later entries win. */
     Map<String, String> seedData(ClassLoader loader) {
@@ -321,6 +352,7 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     private final List<Consumer<ClientBuilder>> client = new ArrayList<>();
     private final Map<String, String> seed = new LinkedHashMap<>();
     private final List<String> seedLocations = new ArrayList<>();
+    private String authRootPassword;
 
     private Builder() {}
 
@@ -383,6 +415,59 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
       return configureServer(b -> b.maxRequestBytes(n));
     }
 
+    /**
+     * Leases expire by a clock that stands still until the test moves it:
+     * {@code etcd.server().clock().advance(Duration.ofSeconds(10))} expires what is due before it returns.
+     * Each fake (each class, or each test for an instance field) gets its own.
+     */
+    public Builder manualClock() {
+      return configureServer(EtcdFakeServer.Builder::manualClock);
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval: how often progress_notify watchers hear. */
+    public Builder progressNotifyInterval(Duration interval) {
+      Objects.requireNonNull(interval);
+      return configureServer(b -> b.progressNotifyInterval(interval));
+    }
+
+    /** The etcd version the Maintenance Status reports. */
+    public Builder etcdVersion(String version) {
+      Objects.requireNonNull(version);
+      return configureServer(b -> b.etcdVersion(version));
+    }
+
+    /** etcd's --quota-backend-bytes: past it writes fail with NOSPACE. */
+    public Builder quotaBackendBytes(long bytes) {
+      return configureServer(b -> b.quotaBackendBytes(bytes));
+    }
+
+    /**
+     * Auth on from the start: user {@code root} with this password, and the extension's client logs
+     * in as root. (Against a real etcd the client uses no credentials: set them with
+     * {@link #configureClient} if that etcd has auth on.)
+     */
+    public Builder authRootPassword(String password) {
+      Objects.requireNonNull(password);
+      this.authRootPassword = password;
+      return configureServer(b -> b.authRootPassword(password));
+    }
+
+    /**
+     * For a one-line swap from jetcd-test's {@code EtcdClusterExtension}: etcd-fake is one member,
+     * so only 1 is accepted.
+     */
+    public Builder withNodes(int nodes) {
+      if (nodes != 1) {
+        throw new IllegalArgumentException("etcd-fake is a single member; withNodes(" + nodes + ") needs real etcds");
+      }
+      return this;
+    }
+
+    /** jetcd-test's cluster name: etcd's --initial-cluster-token, which fixes the cluster id. */
+    public Builder withClusterName(String clusterName) {
+      return clusterToken(clusterName);
+    }
+
     /** Any other server option, applied to the server's builder in the order given. */
     public Builder configureServer(Consumer<EtcdFakeServer.Builder> option) {
       server.add(Objects.requireNonNull(option));
@@ -430,7 +515,8 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
           b -> serverOptions.forEach(o -> o.accept(b)),
           b -> clientOptions.forEach(o -> o.accept(b)),
           Collections.unmodifiableMap(new LinkedHashMap<>(seed)),
-          List.copyOf(seedLocations));
+          List.copyOf(seedLocations),
+          authRootPassword);
     }
   }
 }
