@@ -58,6 +58,8 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe. By default it listens on a free port of 127.0.0.1.
  */
 public final class EtcdFakeServer implements AutoCloseable {
+  /** etcd's default --max-concurrent-streams: math.MaxUint32. */
+  public static final long DEFAULT_MAX_CONCURRENT_STREAMS = 0xffffffffL;
   private final Builder config;
   private final MemberIdentity identity;
   private final MvccStore store;
@@ -141,6 +143,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .maxConcurrentCallsPerConnection((int) Math.min(config.maxConcurrentStreams, Integer.MAX_VALUE))
         // auth: the guard of Lease, Maintenance and Cluster calls runs inside the token's context
         .intercept(new AuthGuard(auth))
         .intercept(new TokenInterceptor())
@@ -325,7 +328,11 @@ public final class EtcdFakeServer implements AutoCloseable {
     return server != null && !closed;
   }
 
-  /** Stops serving: open calls are ended, the port is released. Idempotent. */
+  /**
+   * Stops serving: new calls are refused at once, calls in flight get the builder's
+   * {@link Builder#closeGracePeriod grace period} to finish, then what is left is cut and the port
+   * released. Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -339,7 +346,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     if (server != null) {
       server.shutdown();
       try {
-        if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
+        if (!server.awaitTermination(config.closeGracePeriod.toNanos(), TimeUnit.NANOSECONDS)) {
           server.shutdownNow();
           server.awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -375,6 +382,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     // watch
     private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
     private Clock clock = Clock.system();
+    // reliability
+    private long maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
+    private Duration closeGracePeriod = Duration.ofSeconds(1);
 
     // maintenance (surface)
     private String etcdVersion = Maintenance.DEFAULT_VERSION;
@@ -512,6 +522,32 @@ public final class EtcdFakeServer implements AutoCloseable {
         throw new IllegalArgumentException("progress notify interval must be positive: " + interval);
       }
       this.progressNotifyInterval = interval;
+      return this;
+    }
+
+    // ---- reliability: resource bounds and shutdown
+
+    /**
+     * etcd's --max-concurrent-streams (default 2^32-1, i.e. unbounded): streams one client connection
+     * may have open at once; more wait in the client until one ends. Capped at {@link Integer#MAX_VALUE}.
+     */
+    public Builder maxConcurrentStreams(long n) {
+      if (n <= 0) {
+        throw new IllegalArgumentException("max concurrent streams must be positive: " + n);
+      }
+      this.maxConcurrentStreams = n;
+      return this;
+    }
+
+    /**
+     * How long {@link EtcdFakeServer#close()} lets calls in flight finish before cutting them
+     * (default 1 s); new calls are refused at once.
+     */
+    public Builder closeGracePeriod(Duration grace) {
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("grace period must not be negative: " + grace);
+      }
+      this.closeGracePeriod = grace;
       return this;
     }
 

@@ -63,6 +63,19 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       description = "Period of progress notifications to watchers that ask for them, in Go's duration syntax (default: ${DEFAULT-VALUE}).")
   java.time.Duration progressNotifyInterval;
 
+  // reliability: etcd's limits, with etcd's defaults
+  @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "1572864",
+      description = "Maximum client request size in bytes the server will accept (default: ${DEFAULT-VALUE}).")
+  int maxRequestBytes;
+
+  @Option(names = "--max-txn-ops", paramLabel = "N", defaultValue = "128",
+      description = "Maximum number of operations permitted in a transaction (default: ${DEFAULT-VALUE}).")
+  int maxTxnOps;
+
+  @Option(names = "--max-concurrent-streams", paramLabel = "N", defaultValue = "4294967295",
+      description = "Maximum concurrent streams that each client can open at a time (default: ${DEFAULT-VALUE}).")
+  long maxConcurrentStreams;
+
   @Spec CommandSpec spec;
 
   private final AtomicReference<EtcdFakeServer> running = new AtomicReference<>();
@@ -83,6 +96,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     EtcdFakeServer.Builder builder = EtcdFakeServer.builder().name(name);
+    if (maxRequestBytes <= 0 || maxTxnOps <= 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-request-bytes and --max-txn-ops must be positive");
+    }
+    try {
+      builder.maxRequestBytes(maxRequestBytes).maxTxnOps(maxTxnOps).maxConcurrentStreams(maxConcurrentStreams);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-concurrent-streams: " + e.getMessage());
+    }
     try {
       builder.progressNotifyInterval(progressNotifyInterval);
     } catch (IllegalArgumentException e) {
