@@ -13,6 +13,8 @@ import io.etcdfake.server.grpc.RaftEntries;
 import io.etcdfake.server.maintenance.Alarms;
 import io.etcdfake.server.maintenance.Maintenance;
 import io.etcdfake.server.membership.Membership;
+import io.etcdfake.server.tls.CertificateAuthority;
+import io.etcdfake.server.tls.ServerTls;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
@@ -38,6 +40,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,6 +132,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     NettyServerBuilder nb = NettyServerBuilder.forAddress(addresses.get(0));
     for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
       nb.addListenAddress(extra);
+    }
+    if (config.servesTls()) {
+      nb.sslContext(config.tls().sslContext(config.tlsHosts()));
     }
     HealthStatusManager health = new HealthStatusManager();
     // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
@@ -245,6 +251,15 @@ public final class EtcdFakeServer implements AutoCloseable {
    */
   public Alarms alarms() {
     return maintenance.alarms();
+  }
+
+  /**
+   * With {@link Builder#autoTls(boolean)}: the certificate authority that issued the server's
+   * certificate. Trust it in clients ({@code certificate()}, {@code writeCertificate(path)} for
+   * etcdctl's --cacert) and issue client certificates with it. Null without auto TLS.
+   */
+  public CertificateAuthority autoTlsAuthority() {
+    return config.autoTlsAuthority;
   }
 
   /** The member list the Cluster service answers with. */
@@ -391,7 +406,44 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long quotaBackendBytes;
     private byte[] restoreFrom;
 
+    // TLS (surface): etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls
+    private Path certFile;
+    private Path keyFile;
+    private Path trustedCaFile;
+    private boolean clientCertAuth;
+    private CertificateAuthority autoTlsAuthority;
+    /** the listen URLs are the default or port()'s: their scheme follows whether TLS is on */
+    private boolean listenSchemeFollowsTls = true;
+
     private Builder() {}
+
+    /** etcd's --cert-file and --key-file (PEM): serve TLS; the listen URLs become https unless set as http. */
+    public Builder tls(Path certFile, Path keyFile) {
+      this.certFile = Objects.requireNonNull(certFile);
+      this.keyFile = Objects.requireNonNull(keyFile);
+      return this;
+    }
+
+    /** etcd's --trusted-ca-file: the CA client certificates must be signed by (with {@link #clientCertAuth}). */
+    public Builder trustedCaFile(Path caFile) {
+      this.trustedCaFile = caFile;
+      return this;
+    }
+
+    /** etcd's --client-cert-auth: refuse clients without a certificate from the trusted CA. */
+    public Builder clientCertAuth(boolean required) {
+      this.clientCertAuth = required;
+      return this;
+    }
+
+    /**
+     * etcd's --auto-tls, made useful for tests: a fresh CA issues the server a certificate for its
+     * listen hosts, 127.0.0.1 and localhost; {@link EtcdFakeServer#autoTlsAuthority()} gives the CA.
+     */
+    public Builder autoTls(boolean enabled) {
+      this.autoTlsAuthority = enabled ? CertificateAuthority.create("etcd-fake auto TLS CA") : null;
+      return this;
+    }
 
     /** The etcd version Status reports (default {@value Maintenance#DEFAULT_VERSION}). */
     public Builder etcdVersion(String version) {
@@ -416,20 +468,27 @@ public final class EtcdFakeServer implements AutoCloseable {
 
     /** Listen on 127.0.0.1 at this port; 0 (the default) picks a free one. */
     public Builder port(int port) {
-      return listenClientUrls(List.of(URI.create("http://127.0.0.1:" + port)));
+      listenClientUrls(List.of(URI.create("http://127.0.0.1:" + port)));
+      listenSchemeFollowsTls = true;
+      return this;
     }
 
-    /** etcd's --listen-client-urls: http URLs with an IP or host name and a port. */
+    /** etcd's --listen-client-urls: http or https URLs with an IP or host name and a port. */
     public Builder listenClientUrls(List<URI> urls) {
       if (urls.isEmpty()) {
         throw new IllegalArgumentException("at least one listen URL is needed");
       }
       for (URI u : urls) {
-        if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-          throw new IllegalArgumentException("listen URL must look like http://HOST:PORT: " + u);
+        boolean known = "http".equals(u.getScheme()) || "https".equals(u.getScheme());
+        if (!known || u.getHost() == null || u.getPort() < 0) {
+          throw new IllegalArgumentException("listen URL must look like http://HOST:PORT or https://HOST:PORT: " + u);
         }
       }
+      if (urls.stream().map(URI::getScheme).distinct().count() > 1) {
+        throw new IllegalArgumentException("etcd-fake serves one scheme: make all listen URLs http or all https: " + urls);
+      }
       this.listenClientUrls = List.copyOf(urls);
+      this.listenSchemeFollowsTls = false;
       return this;
     }
 
@@ -565,7 +624,39 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
 
     public EtcdFakeServer build() {
+      if ("https".equals(scheme()) && certFile == null && autoTlsAuthority == null) {
+        throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+            + listenClientUrls.get(0) + " with HTTPS scheme");
+      }
+      if (clientCertAuth && trustedCaFile == null && autoTlsAuthority == null) {
+        throw new IllegalArgumentException("--client-cert-auth needs --trusted-ca-file to verify client certificates");
+      }
       return new EtcdFakeServer(this);
+    }
+
+    boolean tlsConfigured() {
+      return certFile != null || autoTlsAuthority != null;
+    }
+
+    /** TLS is served on https listen URLs only, as etcd does; http ones stay plain. */
+    boolean servesTls() {
+      return "https".equals(scheme());
+    }
+
+    ServerTls tls() {
+      return new ServerTls(certFile, keyFile, trustedCaFile, clientCertAuth, autoTlsAuthority);
+    }
+
+    /** What an auto TLS certificate is valid for: the listen hosts, loopback and localhost. */
+    List<String> tlsHosts() {
+      java.util.Set<String> hosts = new java.util.LinkedHashSet<>(List.of("127.0.0.1", "localhost", "::1"));
+      for (URI u : listenClientUrls) {
+        String h = u.getHost().replace("[", "").replace("]", "");
+        if (!h.equals("0.0.0.0") && !h.equals("::")) {
+          hosts.add(h);
+        }
+      }
+      return List.copyOf(hosts);
     }
 
     MemberIdentity identity() {
@@ -575,7 +666,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
 
     String scheme() {
-      return "http";
+      return listenSchemeFollowsTls ? (tlsConfigured() ? "https" : "http") : listenClientUrls.get(0).getScheme();
     }
 
     List<InetSocketAddress> listenAddresses() {

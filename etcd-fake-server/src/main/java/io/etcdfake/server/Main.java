@@ -63,6 +63,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       description = "Period of progress notifications to watchers that ask for them, in Go's duration syntax (default: ${DEFAULT-VALUE}).")
   java.time.Duration progressNotifyInterval;
 
+  // the rest of etcd's flags and its ETCD_* environment (surface)
+  @CommandLine.Mixin EtcdFlags etcdFlags = new EtcdFlags();
+
   // reliability: etcd's limits, with etcd's defaults
   @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "1572864",
       description = "Maximum client request size in bytes the server will accept (default: ${DEFAULT-VALUE}).")
@@ -87,9 +90,21 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
   /** Parses the flags and serves until the process is told to stop; answers the exit code. */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
+    return run(args, System.getenv(), out, err);
+  }
+
+  /** As {@link #run(String[], PrintWriter, PrintWriter)}, with the environment ETCD_* variables come from. */
+  static int run(String[] args, java.util.Map<String, String> env, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
+    EtcdFlags.acceptIgnored(cli.getCommandSpec());
+    EtcdFlags.Environment environment = new EtcdFlags.Environment(env);
+    cli.setDefaultValueProvider(environment);
+    cli.setExecutionStrategy(parsed -> {
+      environment.warn(cli, err);
+      return new CommandLine.RunLast().execute(parsed);
+    });
     return cli.execute(args);
   }
 
@@ -118,8 +133,15 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     if (advertiseClientUrls != null) {
       builder.advertiseClientUrls(advertiseClientUrls);
     }
+    etcdFlags.applyTo(builder, name, spec.commandLine(), spec.commandLine().getErr());
     configureAuth(builder);
-    EtcdFakeServer server = builder.build().start();
+    EtcdFakeServer built;
+    try {
+      built = builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    EtcdFakeServer server = built.start();
     running.set(server);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "etcd-fake-shutdown"));
     System.out.println("etcd-fake " + Version.version() + " ready to serve client requests on "

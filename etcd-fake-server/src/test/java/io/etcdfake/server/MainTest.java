@@ -38,4 +38,42 @@ class MainTest {
     assertThat(run("--listen-client-urls", "http://127.0.0.1")).isEqualTo(2);
     assertThat(err.toString()).contains("--listen-client-urls");
   }
+
+  @Test
+  void helpListsEtcdsTlsAndClusterFlags() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("--cert-file", "--key-file", "--trusted-ca-file", "--client-cert-auth",
+        "--auto-tls", "--initial-cluster", "--initial-advertise-peer-urls", "--quota-backend-bytes", "--etcd-version");
+  }
+
+  @Test
+  void httpsWithoutCertificateIsEtcdsUsageError() {
+    assertThat(run("--listen-client-urls", "https://127.0.0.1:0")).isEqualTo(2);
+    assertThat(err.toString()).contains("TLS key/cert (--cert-file, --key-file) must be provided for client url");
+  }
+
+  @Test
+  void initialClusterMustNameThisMember() {
+    assertThat(run("--name", "a", "--initial-cluster", "b=http://127.0.0.1:2380")).isEqualTo(2);
+    assertThat(err.toString()).contains("couldn't find local name \"a\" in the initial cluster configuration");
+  }
+
+  @Test
+  void etcdEnvironmentVariablesStandForFlags() {
+    java.util.Map<String, String> env = java.util.Map.of("ETCD_NAME", "from-env",
+        "ETCD_INITIAL_CLUSTER", "other=http://127.0.0.1:2380", "ETCD_UNKNOWN_THING", "1");
+    assertThat(Main.run(new String[0], env, new PrintWriter(out, true), new PrintWriter(err, true))).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("couldn't find local name \"from-env\"")
+        .contains("unrecognized environment variable ETCD_UNKNOWN_THING=1");
+  }
+
+  @Test
+  void aFlagShadowsItsEnvironmentVariable() {
+    java.util.Map<String, String> env = java.util.Map.of("ETCD_NAME", "from-env");
+    assertThat(Main.run(new String[] {"--name", "x", "--initial-cluster", "y=http://127.0.0.1:2380"}, env,
+        new PrintWriter(out, true), new PrintWriter(err, true))).isEqualTo(2);
+    assertThat(err.toString()).contains("ETCD_NAME is shadowed by the command-line flag --name")
+        .contains("couldn't find local name \"x\"");
+  }
 }

@@ -18,12 +18,14 @@ import java.util.List;
 /**
  * The fake's snapshot file (not bbolt; documented in docs/snapshot-format.md): a magic line, the
  * store's revisions, every retained version in backend order and the raised alarms, all big-endian,
- * then the SHA-256 of everything before it, which is also how etcd ends its snapshot stream.
+ * zeros up to a multiple of 512 bytes (etcdctl checks that a database is made of whole 512-byte
+ * blocks), then the SHA-256 of everything before it, which is also how etcd ends its snapshot stream.
  */
 public final class SnapshotFormat {
   static final byte[] MAGIC = "etcd-fake-snapshot\n".getBytes(StandardCharsets.US_ASCII);
   static final int VERSION = 1;
   static final int SHA_BYTES = 32;
+  static final int BLOCK = 512;
 
   /** What a snapshot holds. */
   public record Contents(MvccState state, List<Alarm> alarms) {}
@@ -57,6 +59,7 @@ public final class SnapshotFormat {
         out.writeInt(a.type().ordinal());
       }
       out.flush();
+      bytes.write(new byte[(BLOCK - bytes.size() % BLOCK) % BLOCK]);
       bytes.write(sha256(bytes.toByteArray(), bytes.size()));
       return bytes.toByteArray();
     } catch (IOException e) {
@@ -101,12 +104,17 @@ public final class SnapshotFormat {
       alarms.add(new Alarm(member, Alarm.Type.values()[type]));
     }
     int end = all.length - data.available();
-    if (data.available() == SHA_BYTES) {
-      if (!Arrays.equals(sha256(all, end), Arrays.copyOfRange(all, end, all.length))) {
-        throw new IOException("snapshot SHA-256 mismatch: the file is damaged");
+    int padded = all.length % BLOCK == SHA_BYTES ? all.length - SHA_BYTES : all.length;
+    if (padded % BLOCK != 0 || padded < end) {
+      throw new IOException("damaged snapshot: " + all.length + " bytes are not whole 512-byte blocks and a SHA-256");
+    }
+    for (int i = end; i < padded; i++) {
+      if (all[i] != 0) {
+        throw new IOException("damaged snapshot: unexpected bytes after the contents");
       }
-    } else if (data.available() != 0) {
-      throw new IOException("unexpected " + data.available() + " bytes after the snapshot");
+    }
+    if (padded < all.length && !Arrays.equals(sha256(all, padded), Arrays.copyOfRange(all, padded, all.length))) {
+      throw new IOException("snapshot SHA-256 mismatch: the file is damaged");
     }
     return new Contents(new MvccState(current, compact, entries), alarms);
   }
