@@ -85,7 +85,7 @@ class EtcdctlSurfaceTest {
   private static String normalized(String output, String endpoint) {
     URI u = URI.create(endpoint);
     return output.replace(endpoint, "ENDPOINT").replace(u.getHost() + ":" + u.getPort(), "ENDPOINT")
-        .replaceAll("\\b[0-9a-f]{16}\\b", "ID")
+        .replaceAll("\\b[0-9a-f]{15,16}\\b", "ID")
         .replaceAll("took = \\S+", "took = T")
         .replaceAll("3\\.[45]\\.\\d+", "VERSION")
         .replaceAll("\\d+ kB", "SIZE")
@@ -105,11 +105,11 @@ class EtcdctlSurfaceTest {
     assertThat(ready).contains("ready to serve client requests on " + endpoint);
 
     assertThat(etcdctl(endpoint, "member", "list")).matches(
-        "exit 0\n[0-9a-f]{16}, started, fake-node, http://127.0.0.1:" + peer + ", " + endpoint + ", false\n");
+        "exit 0\n[0-9a-f]{1,16}, started, fake-node, http://127.0.0.1:" + peer + ", " + endpoint + ", false\n");
     assertThat(etcdctl(endpoint, "endpoint", "health"))
         .startsWith("exit 0\n" + endpoint + " is healthy: successfully committed proposal: took = ");
     assertThat(etcdctl(endpoint, "endpoint", "status")).matches(
-        "exit 0\n" + java.util.regex.Pattern.quote(endpoint) + ", [0-9a-f]{16}, 3.5.17, 20 kB, true, false, 2, 4, 4, \n");
+        "exit 0\n" + java.util.regex.Pattern.quote(endpoint) + ", [0-9a-f]{1,16}, 3.5.17, 20 kB, true, false, 2, 4, 4, \n");
     assertThat(etcdctl(endpoint, "alarm", "list")).isEqualTo("exit 0\n");
     assertThat(etcdctl(endpoint, "put", "k", "v")).isEqualTo("exit 0\nOK\n");
     assertThat(etcdctl(endpoint, "defrag")).isEqualTo("exit 0\nFinished defragmenting etcd member[" + endpoint + "]\n");

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;
 
@@ -66,7 +68,8 @@ import org.junit.platform.commons.support.HierarchyTraversalMode;
  * Tests that need the fake itself ({@link EtcdFakeServer} parameters, {@link #server()}) are then
  * skipped with the reason, never failed.
  */
-public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver, ExecutionCondition {
+public final class EtcdFakeExtension
+    implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver, ExecutionCondition {
   /** System property naming a real etcd (comma-separated URLs) to run the tests against instead. */
   public static final String ENDPOINTS_PROPERTY = "etcd.endpoints";
 
@@ -74,6 +77,7 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
   public static final String ENDPOINTS_ENV = "ETCD_ENDPOINTS";
 
   private static final String SESSION = "session";
+  private static final String HOLDS_TURN = "holds-turn";
 
   /** null for @ExtendWith / @EtcdFake: the settings come from the test class's annotation. */
   private final Settings configured;
@@ -185,7 +189,21 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     }
     current = s;
     if (s.settings().resetBetweenTests()) {
+      if (context.getExecutionMode() == ExecutionMode.CONCURRENT) {
+        // tests of one class running at once share this etcd: a reset would wipe the others' data
+        // mid-test, so they take turns (an instance-field extension gives each test its own fake)
+        s.takeTurn();
+        context.getStore(namespace()).put(HOLDS_TURN, Boolean.TRUE);
+      }
       s.reset(loader(context));
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    ExtensionContext.Store store = context.getStore(namespace());
+    if (store.remove(HOLDS_TURN) != null) {
+      find(context).endTurn();
     }
   }
 

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -29,6 +30,8 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
   private final List<URI> endpoints;
   private final Client client;
   private final LeaseTracker leases = new LeaseTracker();
+  /** one test at a time where tests run concurrently and reset between them */
+  private final Semaphore turn = new Semaphore(1);
 
   private EtcdSession(EtcdFakeExtension.Settings settings, EtcdFakeServer server, List<URI> endpoints) {
     this.settings = settings;
@@ -132,6 +135,14 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while clearing etcd", e);
     }
+  }
+
+  void takeTurn() {
+    turn.acquireUninterruptibly();
+  }
+
+  void endTurn() {
+    turn.release();
   }
 
   @Override

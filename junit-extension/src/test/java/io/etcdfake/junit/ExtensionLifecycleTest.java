@@ -167,6 +167,33 @@ class ExtensionLifecycleTest {
     }
   }
 
+  /** Tests of one class run concurrently, sharing the class's etcd that resets before each. */
+  @ExtendWith(OnlyInTestKit.class)
+  @ExtendWith(EtcdFakeExtension.class)
+  static class ConcurrentMethodsFixture {
+    private static void writeAndCheckAlone(Client client, String me) throws Exception {
+      for (int i = 0; i < 20; i++) {
+        Kv.put(client, me, Integer.toString(i));
+        EtcdAssertions.assertThat(client).hasKeyCount("", 1).hasKey(me).withVersion(i + 1);
+      }
+    }
+
+    @Test
+    void a(Client client) throws Exception {
+      writeAndCheckAlone(client, "a");
+    }
+
+    @Test
+    void b(Client client) throws Exception {
+      writeAndCheckAlone(client, "b");
+    }
+
+    @Test
+    void c(Client client) throws Exception {
+      writeAndCheckAlone(client, "c");
+    }
+  }
+
   // ---------------------------------------------------------------- tests
 
   @AfterEach
@@ -240,6 +267,20 @@ class ExtensionLifecycleTest {
         }
       }
     }
+  }
+
+  @Test
+  void concurrentTestsOfOneClassTakeTurnsSoResetsNeverHitARunningTest() {
+    Events events = EngineTestKit.engine("junit-jupiter")
+        .configurationParameter(OnlyInTestKit.PARAMETER, "true")
+        .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+        .configurationParameter("junit.jupiter.execution.parallel.mode.default", "concurrent")
+        .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+        .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "3")
+        .selectors(selectClass(ConcurrentMethodsFixture.class))
+        .execute()
+        .testEvents();
+    events.assertStatistics(s -> s.started(3).succeeded(3));
   }
 
   @Test

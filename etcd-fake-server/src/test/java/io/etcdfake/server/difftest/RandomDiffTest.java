@@ -28,7 +28,7 @@ import org.opentest4j.AssertionFailedError;
  *   <li>{@code conformance.seed}: the first sequence's seed (sequence {@code i} uses seed + i); random
  *       by default and always printed, so a failure replays with the seed and length it names;
  *   <li>{@code conformance.length}: steps per sequence (both sides start empty for each), 150;
- *   <li>{@code conformance.services}: which services' requests to mix in, {@code kv,lease} by default.
+ *   <li>{@code conformance.services}: which services' requests to mix in, {@code kv,lease,watch} by default.
  * </ul>
  */
 @Differential
@@ -95,7 +95,7 @@ class RandomDiffTest {
     String message = shrunk(s, 42, steps, Set.of("kv"), (AssertionFailedError) divergence).getMessage();
     assertThat(message)
         .contains("Shrunk to 2 steps")
-        .contains("  void randomSeed42(Scenario s) {\n"
+        .contains("  void randomSeed42(Scenario s) {\n    RandomRun run = RandomRun.fresh(s);\n"
             + "    s.fake().call(KVGrpc.getPutMethod(), PutRequest.newBuilder().setKey(Kv.bytes(\"zz\"))"
             + ".setValue(Kv.bytes(\"only-in-fake\")).build());\n"
             + "    s.call(KVGrpc.getRangeMethod(), RangeRequest.newBuilder()") // any read: even the revision differs
@@ -106,8 +106,9 @@ class RandomDiffTest {
       AssertionFailedError first) {
     List<Step> smallest = Shrinker.shrink(steps, candidate -> RandomRun.replay(s, candidate) != null, SHRINK_TRIES);
     AssertionError divergence = RandomRun.replay(s, smallest);
-    String test = "  @Test\n  void randomSeed" + seed + "(Scenario s) {\n"
-        + smallest.stream().map(step -> "    " + step.java()).collect(Collectors.joining("\n")) + "\n  }\n";
+    String test = "  @Test\n  void randomSeed" + seed + "(Scenario s) {\n    RandomRun run = RandomRun.fresh(s);\n"
+        + smallest.stream().map(step -> "    " + step.java()).collect(Collectors.joining("\n"))
+        + "\n    run.finish(); // compares what the watches saw\n  }\n";
     String message = "the fake and etcd diverged in sequence seed " + seed + " (" + steps.size() + " steps; replay: "
         + "-Dconformance.seed=" + seed + " -Dconformance.ops=" + steps.size() + " -Dconformance.services="
         + String.join(",", services) + ").\nShrunk to " + smallest.size() + " steps, as a differential test:\n\n"
@@ -117,7 +118,7 @@ class RandomDiffTest {
   }
 
   static Set<String> services() {
-    String list = System.getProperty("conformance.services", "kv,lease").trim();
+    String list = System.getProperty("conformance.services", "kv,lease,watch").trim();
     return new LinkedHashSet<>(Arrays.asList(list.isEmpty() ? new String[] {"kv"} : list.split("\\s*,\\s*")));
   }
 }

@@ -18,6 +18,7 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.RequestOpOrBuilder;
 import io.etcd.jetcd.api.TxnRequestOrBuilder;
 import java.util.ArrayList;
@@ -60,7 +61,14 @@ final class RandomOps {
     if (services.contains("lease") && chance(12)) {
       return leaseStep();
     }
+    if (services.contains("watch") && watches < MAX_WATCHES && chance(4)) {
+      watches++;
+      return watchStep();
+    }
     int p = random.nextInt(100);
+    if (p >= 96 && pastWatch) {
+      p = random.nextInt(96); // see watchStep
+    }
     if (p < 28) {
       return Step.call(KVGrpc.getPutMethod(), put().build());
     } else if (p < 52) {
@@ -296,6 +304,42 @@ final class RandomOps {
   /** One of the ids the suite grants, now and then one never granted. */
   private long lease() {
     return chance(10) ? UNKNOWN_LEASE : 1 + random.nextInt(3);
+  }
+
+  // Watch: a few per sequence, opened at random points and revisions, compared when it ends
+
+  private static final int MAX_WATCHES = 3;
+  private int watches;
+  /**
+   * A real etcd catches a watcher opened at a past revision up in a loop every 100 ms, and a compaction
+   * before that cancels the watcher (the fake catches up at once): a race. Once such a watch is open,
+   * a sequence compacts no more.
+   */
+  private boolean pastWatch;
+
+  private Step watchStep() {
+    WatchCreateRequest.Builder w = WatchCreateRequest.newBuilder().setKey(key());
+    ByteString end = rangeEnd(w.getKey());
+    if (end != null) {
+      w.setRangeEnd(end);
+    }
+    if (chance(60)) {
+      // not 1: on the real etcd that revision is the harness's reset, a delete of earlier sequences' keys
+      w.setStartRevision(Math.max(2, someRevision()));
+      pastWatch |= w.getStartRevision() <= revision;
+    }
+    if (chance(20)) {
+      w.addFilters(WatchCreateRequest.FilterType.NOPUT);
+    }
+    if (chance(20)) {
+      w.addFilters(WatchCreateRequest.FilterType.NODELETE);
+    }
+    if (chance(40)) {
+      w.setPrevKv(true);
+    }
+    WatchCreateRequest request = w.build();
+    return new Step("Watch", "RandomWatch.open(run, " + JavaSource.message(request) + ");",
+        run -> RandomWatch.open(run, request));
   }
 
   // choices

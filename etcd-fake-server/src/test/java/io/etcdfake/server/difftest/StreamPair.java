@@ -71,17 +71,26 @@ public final class StreamPair<Q extends Message, A extends Message> implements A
       calls.onNext(Revisions.toSide(request, side.base()));
     }
 
-    @SuppressWarnings("unchecked")
     Outcome<A> next() {
+      Outcome<A> answer = poll(TimeUnit.SECONDS.toMillis(Side.CALL_SECONDS));
+      if (answer == null) {
+        throw new AssertionError(side + " sent nothing within " + Side.CALL_SECONDS + " s");
+      }
+      return answer;
+    }
+
+    /** The next answer if one comes within {@code millis}, else null (for streams whose length is not known). */
+    @SuppressWarnings("unchecked")
+    Outcome<A> poll(long millis) {
       Object answer;
       try {
-        answer = answers.poll(Side.CALL_SECONDS, TimeUnit.SECONDS);
+        answer = answers.poll(millis, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted waiting for " + side);
       }
       if (answer == null) {
-        throw new AssertionError(side + " sent nothing within " + Side.CALL_SECONDS + " s");
+        return null;
       }
       if (answer == END) {
         return Outcome.of(Status.OK);

@@ -48,7 +48,8 @@ class StreamFaultsTest {
   @Test
   void aDroppedWatchResumesAndMissesNothing() throws Exception {
     try (EtcdFakeServer server = EtcdFakeServer.builder().build().start();
-        Client client = Client.builder().endpoints(server.clientEndpoints()).build()) {
+        // jetcd waits retryDelay before resuming a watch; shorter keeps the test short
+        Client client = Client.builder().endpoints(server.clientEndpoints()).retryDelay(50).retryMaxDelay(200).build()) {
       BlockingQueue<String> values = new LinkedBlockingQueue<>();
       try (Watch.Watcher w = watchValues(client, "k", values)) {
         awaitWatchers(server, 1);
@@ -63,6 +64,45 @@ class StreamFaultsTest {
         // jetcd resumes from the revision after the last event it saw, so the put made while cut off arrives
         assertThat(next(values)).isEqualTo("2");
         awaitWatchers(server, 1);
+      }
+    }
+  }
+
+  @Test
+  void jetcdKeepsALeaseAliveOverANewStreamAfterADrop() throws Exception {
+    try (EtcdFakeServer server = EtcdFakeServer.builder().manualClock().build().start();
+        Client client = Client.builder().endpoints(server.clientEndpoints()).build()) {
+      long lease = client.getLeaseClient().grant(30).get(30, TimeUnit.SECONDS).getID();
+      BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+      try (var keepAlive = client.getLeaseClient().keepAlive(lease, new io.grpc.stub.StreamObserver<>() {
+        @Override
+        public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse r) {
+          seen.add("ttl " + r.getTTL());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          seen.add("error " + Status.fromThrowable(t).getCode());
+        }
+
+        @Override
+        public void onCompleted() {
+          seen.add("completed");
+        }
+      })) {
+        assertThat(next(seen)).isEqualTo("ttl 30");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (server.faults().openStreams() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        assertThat(server.faults().dropStreams()).isEqualTo(1);
+        // jetcd keeps the lease alive over a new stream; the lease never lapsed meanwhile
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (server.faults().openStreams() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        assertThat(server.faults().openStreams()).isEqualTo(1);
+        assertThat(server.lessor().timeToLive(lease).ttl()).isEqualTo(30);
       }
     }
   }
