@@ -26,7 +26,7 @@ public final class Run implements Callable<Integer> {
   @Option(names = "--etcd", description = "a real etcd to compare with, e.g. http://127.0.0.1:2379 (none: not compared)")
   String etcd;
 
-  @Option(names = "--quick", description = "short windows, fewer watchers and JMH iterations (about 3 minutes)")
+  @Option(names = "--quick", description = "short windows, fewer watchers and JMH iterations (indicative only)")
   boolean quick;
 
   @Option(names = "--out", defaultValue = "benchmarks/results", description = "where results.md and the chart go")
