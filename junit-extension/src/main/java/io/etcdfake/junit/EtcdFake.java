@@ -37,6 +37,9 @@ public @interface EtcdFake {
   /** etcd's --max-request-bytes. */
   int maxRequestBytes() default 1536 * 1024;
 
+  /** Serve TLS from a CA made for the fake (etcd's --auto-tls); the injected client trusts it. */
+  boolean autoTls() default false;
+
   /** Auth on from the start with user root and this password; the injected client logs in as root. */
   String authRootPassword() default "";
 

@@ -290,6 +290,9 @@ public final class EtcdFakeExtension
     if (!a.authRootPassword().isEmpty()) {
       b.authRootPassword(a.authRootPassword());
     }
+    if (a.autoTls()) {
+      b.autoTls();
+    }
     if (a.manualClock()) {
       b.manualClock();
     }
@@ -446,6 +449,14 @@ public final class EtcdFakeExtension
     public Builder progressNotifyInterval(Duration interval) {
       Objects.requireNonNull(interval);
       return configureServer(b -> b.progressNotifyInterval(interval));
+    }
+
+    /**
+     * Serve TLS with a certificate from a CA made for this fake, as etcd's --auto-tls; the
+     * extension's client trusts that CA ({@code server().autoTlsAuthority()} gives it to others).
+     */
+    public Builder autoTls() {
+      return configureServer(b -> b.autoTls(true));
     }
 
     /** The etcd version the Maintenance Status reports. */

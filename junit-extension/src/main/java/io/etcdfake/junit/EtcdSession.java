@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -38,6 +39,13 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
     this.server = server;
     this.endpoints = endpoints;
     ClientBuilder cb = Client.builder().endpoints(endpoints);
+    if (server != null && server.autoTlsAuthority() != null) {
+      try {
+        cb.sslContext(ssl -> ssl.trustManager(server.autoTlsAuthority().certificate()));
+      } catch (SSLException e) {
+        throw new IllegalStateException("cannot trust the fake's auto TLS CA: " + e.getMessage(), e);
+      }
+    }
     if (server != null && settings.authRootPassword() != null) {
       cb.user(EtcdSeed.bytes("root")).password(EtcdSeed.bytes(settings.authRootPassword()));
     }
