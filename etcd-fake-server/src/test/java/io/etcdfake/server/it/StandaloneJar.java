@@ -40,12 +40,19 @@ final class StandaloneJar implements AutoCloseable {
 
   /** Starts the jar and waits for its ready line. */
   static StandaloneJar start() throws Exception {
+    return start(new String[0]);
+  }
+
+  /** Starts the jar with more flags (after --listen-client-urls) and waits for its ready line. */
+  static StandaloneJar start(String... flags) throws Exception {
     String jar = System.getProperty("standalone.jar", "");
     assumeTrue(!jar.isEmpty() && Files.isRegularFile(Path.of(jar)),
         "no standalone jar (run as an integration test after mvn package): " + jar);
     String endpoint = "http://127.0.0.1:" + freePort();
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar, "--listen-client-urls", endpoint)
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar, "--listen-client-urls", endpoint));
+    command.addAll(java.util.List.of(flags));
+    Process p = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
