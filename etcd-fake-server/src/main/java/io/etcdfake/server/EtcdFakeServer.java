@@ -12,6 +12,7 @@ import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.grpc.NestingLimit;
 import io.etcdfake.server.lease.Clock;
 import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.lease.ManualClock;
@@ -120,7 +121,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .intercept(faults.interceptor())
-        .addService(ServerInterceptors.intercept(new KvService(store, headers), sizeLimit))
+        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers).bindService()), sizeLimit))
         .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())

@@ -1,0 +1,128 @@
+package io.etcdfake.bench;
+
+import io.etcdfake.server.EtcdFakeServer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The one command behind {@code benchmarks/run}: load through jetcd against the fake, a real etcd and
+ * the no-op floor in turn, then the JMH microbenchmarks, then the heap measurement; writes
+ * results.md and throughput.png.
+ */
+@Command(name = "benchmarks/run", mixinStandardHelpOptions = true,
+    description = "Measures etcd-fake against a real etcd and a no-op gRPC floor; writes results.md and a chart.")
+public final class Run implements Callable<Integer> {
+  @Option(names = "--etcd", description = "a real etcd to compare with, e.g. http://127.0.0.1:2379 (none: not compared)")
+  String etcd;
+
+  @Option(names = "--quick", description = "short windows, fewer watchers and JMH iterations (about 3 minutes)")
+  boolean quick;
+
+  @Option(names = "--out", defaultValue = "benchmarks/results", description = "where results.md and the chart go")
+  Path out;
+
+  @Option(names = "--clients", defaultValue = "16", description = "jetcd clients")
+  int clients;
+
+  @Option(names = "--concurrency", defaultValue = "1", description = "requests in flight per client")
+  int concurrency;
+
+  @Option(names = "--workloads", split = ",", description = "which load workloads (default all): ${COMPLETION-CANDIDATES}")
+  List<Workload> workloads = List.of(Workload.values());
+
+  @Option(names = "--skip-micro", description = "leave out the JMH microbenchmarks")
+  boolean skipMicro;
+
+  @Option(names = "--skip-heap", description = "leave out the heap measurement")
+  boolean skipHeap;
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.exit(new CommandLine(new Run()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    LoadDriver.Settings settings = quick
+        ? new LoadDriver.Settings(clients, concurrency, Duration.ofSeconds(1), Duration.ofSeconds(3), 100, 1000, 64)
+        : new LoadDriver.Settings(clients, concurrency, Duration.ofSeconds(2), Duration.ofSeconds(8), 1000, 10_000, 64);
+    Report report = new Report(settings, quick, etcd);
+    if (etcd != null) {
+      report.etcdVersion = etcdVersion(etcd);
+    }
+    LoadDriver driver = new LoadDriver(settings);
+    try (EtcdFakeServer fake = EtcdFakeServer.builder().build().start(); FloorServer floor = FloorServer.start()) {
+      Map<String, String> targets = new LinkedHashMap<>();
+      targets.put(Report.FAKE, fake.clientEndpoints().get(0).toString());
+      if (etcd != null) {
+        targets.put(Report.ETCD, etcd);
+      }
+      targets.put(Report.FLOOR, floor.endpoint());
+      for (Workload w : workloads) {
+        for (var t : targets.entrySet()) {
+          System.out.printf("load %-14s on %-5s ... ", w.label, t.getKey());
+          System.out.flush();
+          LoadResult r = driver.run(t.getKey(), t.getValue(), w);
+          report.add(r);
+          System.out.println(r.skipped() != null ? "skipped: " + r.skipped()
+              : String.format("%,.0f ops/s, p50 %.2f ms, p99 %.2f ms%s", r.opsPerSecond(), r.percentileMillis(50),
+                  r.percentileMillis(99), r.errors() > 0 ? ", errors " + r.errors() : ""));
+          System.gc();
+        }
+      }
+    }
+    if (!skipMicro) {
+      report.micro(Micro.run(quick));
+    }
+    if (!skipHeap) {
+      report.heap(measureHeap(1_000_000, 10));
+    }
+    report.write(out);
+    System.out.println("wrote " + out.resolve("results.md") + " and " + out.resolve("throughput.png"));
+    return 0;
+  }
+
+  private static String etcdVersion(String endpoint) {
+    try (io.etcd.jetcd.Client c = io.etcd.jetcd.Client.builder().endpoints(endpoint).build()) {
+      return "etcd " + c.getMaintenanceClient().statusMember(endpoint).get(10, java.util.concurrent.TimeUnit.SECONDS)
+          .getVersion();
+    } catch (Exception e) {
+      return "etcd (version unknown: " + e.getMessage() + ")";
+    }
+  }
+
+  /** HeapPerKey in a JVM of its own, so nothing else is on its heap; answers its output line. */
+  private static String measureHeap(int keys, int revisions) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx6g", "-XX:+UseG1GC",
+        "-cp", System.getProperty("java.class.path"), HeapPerKey.class.getName(),
+        Integer.toString(keys), Integer.toString(revisions)));
+    System.out.printf("heap at %,d keys × %d revisions ... ", keys, revisions);
+    System.out.flush();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String line = null;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String l; (l = r.readLine()) != null; ) {
+        if (l.startsWith("heapBytes=")) {
+          line = l;
+        }
+      }
+    }
+    if (p.waitFor() != 0 || line == null) {
+      throw new IllegalStateException("heap measurement failed: " + String.join(" ", cmd));
+    }
+    System.out.println(line);
+    return line;
+  }
+}
