@@ -21,6 +21,7 @@ import io.etcdfake.server.grpc.WatchService;
 import io.etcdfake.server.watch.WatchHub;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -255,6 +256,9 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
     // no lease expires while the server is down; start() resumes the checks
     lessor.stopExpiryChecks();
+    // streams end as a lost connection ends them (UNAVAILABLE), which clients retry; a bare
+    // shutdownNow would reset them, which gRPC clients take for CANCELLED and give up on
+    faults.dropStreams(Status.UNAVAILABLE.withDescription("etcd-fake: server restarting"));
     server.shutdownNow();
     try {
       server.awaitTermination(30, TimeUnit.SECONDS);

@@ -2,7 +2,9 @@ package io.etcdfake.junit;
 
 import io.etcd.jetcd.KeyValue;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.AbstractAssert;
+import org.junit.jupiter.api.Assumptions;
 
 /** Assertions on the keys of an etcd; made by {@link EtcdAssertions#assertThat}. */
 public final class EtcdAssert extends AbstractAssert<EtcdAssert, KeySource> {
@@ -62,6 +64,76 @@ public final class EtcdAssert extends AbstractAssert<EtcdAssert, KeySource> {
       failWithMessage("%nExpecting %s to be at revision %s%nbut it is at revision %s", actual.describe(), revision, r);
     }
     return this;
+  }
+
+  /** The lease exists (granted, not revoked nor expired); continue with its TTL and keys. */
+  public LeaseAssert hasLease(long id) {
+    isNotNull();
+    KeySource.LeaseState lease = actual.lease(id);
+    if (lease == null) {
+      failWithMessage("%nExpecting %s to have lease %s (%s)%nbut it does not: it was never granted, or was revoked or expired",
+          actual.describe(), id, hex(id));
+    }
+    return new LeaseAssert(this, lease);
+  }
+
+  public EtcdAssert doesNotHaveLease(long id) {
+    isNotNull();
+    KeySource.LeaseState lease = actual.lease(id);
+    if (lease != null) {
+      failWithMessage("%nExpecting %s not to have lease %s (%s)%nbut it has it: granted TTL %ss, %ss left, keys %s",
+          actual.describe(), id, hex(id), lease.grantedTtl(), lease.remainingTtl(), lease.keys());
+    }
+    return this;
+  }
+
+  /** Exactly this many leases exist. Only the fake can be asked (a client is skipped). */
+  public EtcdAssert hasLeaseCount(int count) {
+    isNotNull();
+    int n = known(actual.leaseCount(), "hasLeaseCount");
+    if (n != count) {
+      failWithMessage("%nExpecting %s to have %s lease(s)%nbut it has %s", actual.describe(), count, n);
+    }
+    return this;
+  }
+
+  /**
+   * Exactly this many watchers are open. A client's watch request reaches the server a moment after
+   * {@code watch()} returns, so this waits (up to 30 s) for the count before failing. Only the fake
+   * can be asked (a client is skipped).
+   */
+  public EtcdAssert hasWatcherCount(int count) {
+    isNotNull();
+    int n = known(actual.watcherCount(), "hasWatcherCount");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (n != count && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      n = actual.watcherCount();
+    }
+    if (n != count) {
+      failWithMessage("%nExpecting %s to have %s watcher(s)%nbut it has %s", actual.describe(), count, n);
+    }
+    return this;
+  }
+
+  public EtcdAssert hasNoWatchers() {
+    return hasWatcherCount(0);
+  }
+
+  private static int known(int n, String what) {
+    if (n < 0) {
+      Assumptions.abort(what + " needs etcd-fake (assertThat(server)): no etcd client can read it");
+    }
+    return n;
+  }
+
+  static String hex(long id) {
+    return "0x" + Long.toHexString(id);
   }
 
   private String present(String prefix) {

@@ -38,6 +38,14 @@ public @interface EtcdFake {
   int maxRequestBytes() default 1536 * 1024;
 
   /**
+   * Leases expire by a manual clock: {@code server.clock().advance(...)} moves it, nothing else does.
+   */
+  boolean manualClock() default false;
+
+  /** etcd's --experimental-watch-progress-notify-interval in milliseconds; 0 keeps etcd's 10 minutes. */
+  long progressNotifyIntervalMillis() default 0;
+
+  /**
    * Data written before each test (after each reset): classpath resources or file paths of
    * {@code .properties} or {@code .json} files (see {@link EtcdSeed}).
    */

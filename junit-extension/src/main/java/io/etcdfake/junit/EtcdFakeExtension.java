@@ -11,6 +11,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -248,6 +249,12 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     if (a.port() != 0) {
       b.port(a.port());
     }
+    if (a.manualClock()) {
+      b.manualClock();
+    }
+    if (a.progressNotifyIntervalMillis() > 0) {
+      b.progressNotifyInterval(Duration.ofMillis(a.progressNotifyIntervalMillis()));
+    }
     for (String location : a.seed()) {
       b.seedFrom(location);
     }
@@ -381,6 +388,21 @@ public final class EtcdFakeExtension implements BeforeAllCallback, BeforeEachCal
     /** etcd's --max-request-bytes. */
     public Builder maxRequestBytes(int n) {
       return configureServer(b -> b.maxRequestBytes(n));
+    }
+
+    /**
+     * Leases expire by a clock that stands still until the test moves it:
+     * {@code etcd.server().clock().advance(Duration.ofSeconds(10))} expires what is due before it returns.
+     * Each fake (each class, or each test for an instance field) gets its own.
+     */
+    public Builder manualClock() {
+      return configureServer(EtcdFakeServer.Builder::manualClock);
+    }
+
+    /** etcd's --experimental-watch-progress-notify-interval: how often progress_notify watchers hear. */
+    public Builder progressNotifyInterval(Duration interval) {
+      Objects.requireNonNull(interval);
+      return configureServer(b -> b.progressNotifyInterval(interval));
     }
 
     /** Any other server option, applied to the server's builder in the order given. */

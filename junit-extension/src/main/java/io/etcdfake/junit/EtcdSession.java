@@ -5,9 +5,12 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcdfake.server.EtcdFakeServer;
+import io.grpc.ClientInterceptor;
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +28,7 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
   private final EtcdFakeServer server;
   private final List<URI> endpoints;
   private final Client client;
+  private final LeaseTracker leases = new LeaseTracker();
 
   private EtcdSession(EtcdFakeExtension.Settings settings, EtcdFakeServer server, List<URI> endpoints) {
     this.settings = settings;
@@ -32,6 +36,11 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
     this.endpoints = endpoints;
     ClientBuilder cb = Client.builder().endpoints(endpoints);
     settings.clientCustomizer().accept(cb);
+    if (server == null) {
+      List<ClientInterceptor> interceptors = new ArrayList<>(cb.interceptors() == null ? List.of() : cb.interceptors());
+      interceptors.add(leases);
+      cb.interceptors(interceptors);
+    }
     this.client = cb.build();
   }
 
@@ -80,7 +89,10 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
     return settings;
   }
 
-  /** Back to an empty etcd, then the seed: a fresh fake, or every key of the real etcd deleted. */
+  /**
+   * Back to an empty etcd, then the seed: a fresh fake, or on a real etcd every key deleted and the
+   * leases granted through this client revoked.
+   */
   void reset(ClassLoader loader) {
     if (server != null) {
       server.reset();
@@ -98,6 +110,16 @@ final class EtcdSession implements ExtensionContext.Store.CloseableResource {
 
   private void deleteAllKeys() {
     try {
+      for (long id : leases.drain()) {
+        try {
+          client.getLeaseClient().revoke(id).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          // revoked or expired already: gone either way
+          if (Status.fromThrowable(e.getCause()).getCode() != Status.Code.NOT_FOUND) {
+            throw e;
+          }
+        }
+      }
       client.getKVClient()
           .delete(ALL_KEYS, DeleteOption.builder().withRange(ALL_KEYS).build())
           .get(30, TimeUnit.SECONDS);

@@ -5,8 +5,11 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdfake.server.EtcdFakeServer;
+import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.mvcc.KeyRange;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +30,18 @@ abstract class KeySource {
   abstract long revision();
 
   abstract String describe();
+
+  /** A lease as LeaseTimeToLive tells it; null when there is no such lease. */
+  abstract LeaseState lease(long id);
+
+  /** How many leases exist, or -1 where that cannot be read (through a client). */
+  abstract int leaseCount();
+
+  /** How many watchers are open, or -1 where that cannot be read (only the fake knows). */
+  abstract int watcherCount();
+
+  /** A lease: its granted and remaining TTL in seconds, and its keys in key order. */
+  record LeaseState(long id, long grantedTtl, long remainingTtl, List<String> keys) {}
 
   static KeySource of(EtcdFakeServer server) {
     return new KeySource() {
@@ -61,6 +76,27 @@ abstract class KeySource {
       @Override
       String describe() {
         return "etcd-fake at " + server.clientEndpoints();
+      }
+
+      @Override
+      LeaseState lease(long id) {
+        Lessor.TimeToLive t = server.lessor().timeToLive(id);
+        if (t.ttl() == -1) {
+          return null;
+        }
+        List<String> keys = new ArrayList<>();
+        t.keys().forEach(k -> keys.add(k.toStringUtf8()));
+        return new LeaseState(id, t.grantedTtl(), t.ttl(), keys);
+      }
+
+      @Override
+      int leaseCount() {
+        return server.lessor().leases().size();
+      }
+
+      @Override
+      int watcherCount() {
+        return server.watchHub().watcherCount();
       }
     };
   }
@@ -98,6 +134,29 @@ abstract class KeySource {
       @Override
       String describe() {
         return "etcd";
+      }
+
+      @Override
+      LeaseState lease(long id) {
+        LeaseTimeToLiveResponse t =
+            await(client.getLeaseClient().timeToLive(id, LeaseOption.builder().withAttachedKeys().build()));
+        if (t.getTTL() == -1) {
+          return null;
+        }
+        List<String> keys = new ArrayList<>();
+        t.getKeys().forEach(k -> keys.add(k.toString()));
+        keys.sort(null);
+        return new LeaseState(id, t.getGrantedTTL(), t.getTTL(), keys);
+      }
+
+      @Override
+      int leaseCount() {
+        return -1;
+      }
+
+      @Override
+      int watcherCount() {
+        return -1;
       }
     };
   }

@@ -148,6 +148,25 @@ class ExtensionLifecycleTest {
   @ExtendWith(EtcdFakeExtension.class)
   static class ParallelFixtureB extends ParallelFixtureA {}
 
+  @ExtendWith(OnlyInTestKit.class)
+  static class BuilderOptionsFixture {
+    static volatile EtcdFakeServer seen;
+
+    @RegisterExtension
+    static EtcdFakeExtension etcd = EtcdFakeExtension.builder()
+        .manualClock()
+        .progressNotifyInterval(java.time.Duration.ofSeconds(3))
+        .name("infra")
+        .maxTxnOps(5)
+        .configureServer(b -> b.raftTerm(7))
+        .build();
+
+    @Test
+    void t() {
+      seen = etcd.server();
+    }
+  }
+
   // ---------------------------------------------------------------- tests
 
   @AfterEach
@@ -172,6 +191,17 @@ class ExtensionLifecycleTest {
     assertThat(PerTestFixture.seen).hasSize(2);
     assertThat(PerTestFixture.seen.get(0)).isNotSameAs(PerTestFixture.seen.get(1));
     assertThat(PerTestFixture.seen).noneMatch(EtcdFakeServer::isRunning);
+  }
+
+  @Test
+  void builderOptionsReachTheServer() {
+    assumeFalse(EtcdFakeExtension.runsAgainstRealEtcd(), "looks at the fake");
+    run(BuilderOptionsFixture.class).assertStatistics(s -> s.succeeded(1));
+    EtcdFakeServer server = BuilderOptionsFixture.seen;
+    assertThat(server.clock()).isInstanceOf(io.etcdfake.server.lease.ManualClock.class);
+    assertThat(server.watchHub().progressNotifyInterval()).isEqualTo(java.time.Duration.ofSeconds(3));
+    assertThat(server.identity().name()).isEqualTo("infra");
+    assertThat(server.identity().raftTerm()).isEqualTo(7);
   }
 
   @Test

@@ -103,7 +103,15 @@ public final class Faults {
    * many streams were cut.
    */
   public int dropStreams() {
-    return interceptor.dropStreams(Status.UNAVAILABLE.withDescription("etcd-fake: stream dropped by the test"));
+    return dropStreams(Status.UNAVAILABLE.withDescription("etcd-fake: stream dropped by the test"));
+  }
+
+  /** As {@link #dropStreams()}, ending them with this status. */
+  public int dropStreams(Status status) {
+    if (status.isOk()) {
+      throw new IllegalArgumentException("a dropped stream ends with a non-OK status");
+    }
+    return interceptor.dropStreams(status);
   }
 
   /** How many streaming calls are open now. */
