@@ -1,5 +1,9 @@
 package io.etcdfake.server;
 
+import io.etcdfake.server.auth.AuthStore;
+import io.etcdfake.server.auth.Caller;
+import io.etcdfake.server.grpc.AuthGuard;
+import io.etcdfake.server.grpc.AuthService;
 import io.etcdfake.server.faults.Faults;
 import io.etcdfake.server.grpc.ClusterService;
 import io.etcdfake.server.grpc.Headers;
@@ -12,6 +16,7 @@ import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.grpc.KvService;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
+import io.etcdfake.server.grpc.TokenInterceptor;
 import io.etcdfake.server.grpc.NestingLimit;
 import io.etcdfake.server.lease.Clock;
 import io.etcdfake.server.lease.Lessor;
@@ -57,6 +62,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   private final MemberIdentity identity;
   private final MvccStore store;
   private final Headers headers;
+  private final AuthStore auth;
   private final Membership membership;
   private final Maintenance maintenance;
   private final WatchHub watchHub;
@@ -73,6 +79,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.identity = config.identity();
     this.store = new MvccStore(config.maxTxnOps, config.maxRequestBytes);
     this.headers = new Headers(identity);
+    this.auth = new AuthStore(config.bcryptCost, config.authTokenTtl, System::nanoTime);
+    bootstrapAuth();
     this.watchHub = new WatchHub(store, config.progressNotifyInterval);
     this.lessor = new Lessor(store, config.clock, identity.memberId());
     store.setLeaseIndex(lessor);
@@ -85,6 +93,17 @@ public final class EtcdFakeServer implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot restore the snapshot: " + e.getMessage(), e);
       }
+    }
+    auth.setLeaseKeys(lessor::keysOf);
+  }
+
+  /** With {@link Builder#authRootPassword}: a root user with the root role, and auth on. */
+  private void bootstrapAuth() {
+    if (config.authRootPassword != null) {
+      auth.userAdd(Caller.NONE, AuthStore.ROOT, config.authRootPassword, false);
+      auth.roleAdd(Caller.NONE, AuthStore.ROOT);
+      auth.userGrantRole(Caller.NONE, AuthStore.ROOT, AuthStore.ROOT);
+      auth.enable(Caller.NONE);
     }
   }
 
@@ -121,9 +140,13 @@ public final class EtcdFakeServer implements AutoCloseable {
         .maxInboundMessageSize(Math.max(sizeLimit.maxBytes() * 4, 16 * 1024 * 1024))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        // auth: the guard of Lease, Maintenance and Cluster calls runs inside the token's context
+        .intercept(new AuthGuard(auth))
+        .intercept(new TokenInterceptor())
         .intercept(faults.interceptor())
-        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers).bindService()), sizeLimit))
-        .addService(new WatchService(watchHub, headers, config.maxRequestBytes))
+        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers, auth).bindService()), sizeLimit))
+        .addService(ServerInterceptors.intercept(new AuthService(auth, headers, store::currentRevision).definition(), sizeLimit))
+        .addService(new WatchService(watchHub, headers, config.maxRequestBytes, auth))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -171,6 +194,11 @@ public final class EtcdFakeServer implements AutoCloseable {
     return store;
   }
 
+  /** Users, roles, permissions and tokens; the guard every service asks while auth is on. */
+  public AuthStore authStore() {
+    return auth;
+  }
+
   /** Every watcher of the server, for in-process watches and for inspection. */
   public WatchHub watchHub() {
     return watchHub;
@@ -192,7 +220,7 @@ public final class EtcdFakeServer implements AutoCloseable {
   /**
    * Empties the store back to revision 1 and drops every lease, alarm and added member, as a freshly
    * started server. Open watchers are canceled (canceled=true, cancel_reason {@value #RESET_REASON}):
-   * their history is gone.
+   * their history is gone. Auth goes back to how the builder set it.
    */
   public void reset() {
     store.atomically(() -> {
@@ -201,6 +229,8 @@ public final class EtcdFakeServer implements AutoCloseable {
       maintenance.reset();
       membership.reset();
       watchHub.reset(RESET_REASON);
+      auth.reset();
+      bootstrapAuth();
       return null;
     });
   }
@@ -328,6 +358,10 @@ public final class EtcdFakeServer implements AutoCloseable {
     private long raftTerm = MemberIdentity.DEFAULT_RAFT_TERM;
     private int maxTxnOps = MvccStore.DEFAULT_MAX_TXN_OPS;
     private int maxRequestBytes = MvccStore.DEFAULT_MAX_REQUEST_BYTES;
+    // auth
+    private String authRootPassword;
+    private int bcryptCost = AuthStore.MIN_BCRYPT_COST;
+    private Duration authTokenTtl = AuthStore.DEFAULT_TOKEN_TTL;
     // watch
     private Duration progressNotifyInterval = WatchHub.DEFAULT_PROGRESS_NOTIFY_INTERVAL;
     private Clock clock = Clock.system();
@@ -427,6 +461,38 @@ public final class EtcdFakeServer implements AutoCloseable {
     /** etcd's --max-request-bytes (default 1.5 MiB); the gRPC limit is 512 KiB above it. */
     public Builder maxRequestBytes(int n) {
       this.maxRequestBytes = n;
+      return this;
+    }
+
+    // ---- auth
+
+    /**
+     * Start with auth on: a user {@code root} with this password and the root role, as after
+     * {@code etcdctl user add root && etcdctl auth enable}. Clients then need a user and password.
+     */
+    public Builder authRootPassword(String password) {
+      this.authRootPassword = Objects.requireNonNull(password);
+      return this;
+    }
+
+    /**
+     * etcd's --bcrypt-cost for user passwords, 4 to 31. etcd's default is 10; the fake's is 4, which
+     * makes Authenticate and UserAdd fast and is just as correct.
+     */
+    public Builder bcryptCost(int cost) {
+      if (cost < AuthStore.MIN_BCRYPT_COST || cost > AuthStore.MAX_BCRYPT_COST) {
+        throw new IllegalArgumentException("bcrypt cost must be between 4 and 31: " + cost);
+      }
+      this.bcryptCost = cost;
+      return this;
+    }
+
+    /** etcd's --auth-token-ttl: how long an unused simple token stays valid (default 300 s). */
+    public Builder authTokenTtl(Duration ttl) {
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("auth token TTL must be positive: " + ttl);
+      }
+      this.authTokenTtl = ttl;
       return this;
     }
 

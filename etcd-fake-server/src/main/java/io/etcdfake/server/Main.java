@@ -40,6 +40,23 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       description = "Human-readable name of this member (default: ${DEFAULT-VALUE}).")
   String name;
 
+  // ---- auth
+  @Option(names = "--auth-token", paramLabel = "TYPE", defaultValue = "simple",
+      description = "Auth token type; only etcd's 'simple' tokens are supported (default: ${DEFAULT-VALUE}).")
+  String authToken;
+
+  @Option(names = "--auth-token-ttl", paramLabel = "SECONDS", defaultValue = "300",
+      description = "How long an unused simple token stays valid (default: ${DEFAULT-VALUE}).")
+  int authTokenTtlSeconds;
+
+  @Option(names = "--bcrypt-cost", paramLabel = "COST", defaultValue = "4",
+      description = "bcrypt cost of user passwords, 4 to 31 (default: ${DEFAULT-VALUE}; etcd's is 10).")
+  int bcryptCost;
+
+  @Option(names = "--fake-auth-root-password", paramLabel = "PASSWORD",
+      description = "Start with auth enabled and a user 'root' (root role) with this password.")
+  String authRootPassword;
+
   // watch
   @Option(names = "--experimental-watch-progress-notify-interval", paramLabel = "DURATION",
       converter = GoDuration.class, defaultValue = "10m",
@@ -80,6 +97,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     if (advertiseClientUrls != null) {
       builder.advertiseClientUrls(advertiseClientUrls);
     }
+    configureAuth(builder);
     EtcdFakeServer server = builder.build().start();
     running.set(server);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "etcd-fake-shutdown"));
@@ -88,6 +106,22 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  private void configureAuth(EtcdFakeServer.Builder builder) {
+    // etcd's value is the type, then comma-separated options ("simple", "jwt,pub-key=...")
+    if (!authToken.split(",", -1)[0].equals("simple")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--auth-token: etcd-fake supports only simple tokens, not '" + authToken + "'");
+    }
+    try {
+      builder.bcryptCost(bcryptCost).authTokenTtl(java.time.Duration.ofSeconds(authTokenTtlSeconds));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (authRootPassword != null) {
+      builder.authRootPassword(authRootPassword);
+    }
   }
 
   private void stop() {

@@ -7,6 +7,10 @@ import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
+import io.etcdfake.server.auth.AuthStore;
+import io.etcdfake.server.auth.Caller;
+import io.etcdfake.server.errors.EtcdError;
+import io.etcdfake.server.errors.EtcdException;
 import io.etcdfake.server.mvcc.KeyValue;
 import io.etcdfake.server.watch.WatchHub;
 import io.etcdfake.server.watch.WatchOptions;
@@ -30,11 +34,18 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
   /** etcd splits a fragmentable response at --max-request-bytes plus its gRPC overhead allowance */
   private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
+  private final AuthStore auth;
   private final WatchHub hub;
   private final Headers headers;
   private final int fragmentBytes;
 
   public WatchService(WatchHub hub, Headers headers, int maxRequestBytes) {
+    this(hub, headers, maxRequestBytes, new AuthStore());
+  }
+
+  /** With auth: a create needs read on its range, or it is answered created and canceled, as etcd does. */
+  public WatchService(WatchHub hub, Headers headers, int maxRequestBytes, AuthStore auth) {
+    this.auth = auth;
     this.hub = hub;
     this.headers = headers;
     this.fragmentBytes = maxRequestBytes + GRPC_OVERHEAD_BYTES;
@@ -50,7 +61,14 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
       @Override
       public void onNext(WatchRequest request) {
         switch (request.getRequestUnionCase()) {
-          case CREATE_REQUEST -> stream.create(toCreate(request.getCreateRequest()));
+          case CREATE_REQUEST -> {
+            String refusal = refusal(request.getCreateRequest());
+            if (refusal != null) {
+              stream.refuse(refusal);
+            } else {
+              stream.create(toCreate(request.getCreateRequest()));
+            }
+          }
           case CANCEL_REQUEST -> stream.cancel(request.getCancelRequest().getWatchId());
           case PROGRESS_REQUEST -> stream.requestProgress();
           default -> { } // etcd ignores a request with nothing set
@@ -67,6 +85,20 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
         // etcd keeps sending after the client half-closes; the stream ends when the client cancels
       }
     };
+  }
+
+  /** Why auth refuses this watch, as etcd words its cancel_reason; null when it may go ahead. */
+  private String refusal(WatchCreateRequest c) {
+    if (!auth.isEnabled()) {
+      return null;
+    }
+    Caller who;
+    try {
+      who = TokenInterceptor.caller(auth);
+    } catch (EtcdException e) {
+      return AuthStore.grpcErrorText(EtcdError.INVALID_AUTH_TOKEN);
+    }
+    return auth.watchRefusal(who, c.getKey(), c.getRangeEnd());
   }
 
   static WatchStream.Create toCreate(WatchCreateRequest c) {

@@ -264,6 +264,31 @@ public final class MvccStore {
     return write(w -> w.applyTxnTopLevel(t));
   }
 
+  // ---------------------------------------------------------------- checks alone (for the auth guard)
+
+  /**
+   * etcd's checks of a request, without running it: validation, then (for writes) the size limit.
+   * Lets the auth guard run between these and the store, in etcd's order; the store checks again.
+   */
+  public void validate(Op op) {
+    if (op instanceof Op.Range r) {
+      RequestValidation.checkRange(r);
+    } else if (op instanceof Op.Put p) {
+      RequestValidation.checkPut(p);
+    } else if (op instanceof Op.DeleteRange d) {
+      RequestValidation.checkDelete(d);
+    } else if (op instanceof Op.Txn t) {
+      RequestValidation.checkTxn(t, maxTxnOps);
+    }
+  }
+
+  /** The request size limit as applied to this request: writes only, read-only txns are exempt. */
+  public void checkRequestSize(Op op, int requestBytes) {
+    if (!(op instanceof Op.Range) && !(op instanceof Op.Txn t && RequestValidation.isReadOnly(t))) {
+      checkSize(requestBytes);
+    }
+  }
+
   /** Compacts history below {@code revision}; answers the header revision (the current one). */
   public long compact(long revision) {
     writeLock.lock();

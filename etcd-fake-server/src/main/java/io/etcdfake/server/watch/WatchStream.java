@@ -168,6 +168,16 @@ public final class WatchStream {
     }
   }
 
+  /** A create request refused before it is looked at (auth): created and canceled with {@code reason}. */
+  public void refuse(String reason) {
+    long revision = hub.revision();
+    synchronized (this) {
+      if (!closed) {
+        enqueue(WatchReply.control(INVALID_ID, revision, true, true, reason));
+      }
+    }
+  }
+
   /** A cancel request: etcd answers a known id with canceled=true and nothing for an unknown one. */
   public void cancel(long watchId) {
     Entry e;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * Runs each test of a {@link Differential} class against the fake (in-process, one for the whole
  * run) and a real etcd, both brought to an empty keyspace first; hands the test its {@link Scenario}.
  */
-public final class DifferentialExtension implements BeforeEachCallback, ParameterResolver {
+public final class DifferentialExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
   public static final String PROPERTY = "etcd.reference.endpoint";
   private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(DifferentialExtension.class);
 
@@ -62,6 +63,15 @@ public final class DifferentialExtension implements BeforeEachCallback, Paramete
     pair.fake().reset();
     pair.reference().reset();
     context.getStore(NS).put(Scenario.class, new Scenario(pair.fake(), pair.reference(), context));
+  }
+
+  /** Leaves the real etcd with auth off, for whatever else the run points at it (etcdctl tests). */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    Scenario s = context.getStore(NS).get(Scenario.class, Scenario.class);
+    if (s != null) {
+      s.reference().resetAuth();
+    }
   }
 
   @Override

@@ -2,6 +2,9 @@ package io.etcdfake.server.difftest;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
+import io.etcd.jetcd.api.AuthGrpc;
+import io.etcd.jetcd.api.AuthenticateRequest;
+import io.etcd.jetcd.api.AuthenticateResponse;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.CompactionResponse;
 import io.etcd.jetcd.api.DeleteRangeRequest;
@@ -15,6 +18,7 @@ import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.MethodDescriptor;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.AssertionFailedError;
 
@@ -29,6 +33,13 @@ import org.opentest4j.AssertionFailedError;
  * ("latest", "unset") are sent as they are.
  */
 public final class Scenario {
+  /**
+   * The password scenarios give the root user, so that the harness can turn auth off on the real
+   * etcd between scenarios.
+   */
+  public static final String ROOT_PASSWORD = "difftest-root";
+  /** etcd's simple token: 16 letters, a dot, the raft index. */
+  private static final Pattern SIMPLE_TOKEN = Pattern.compile("[a-zA-Z]{16}\\.[0-9]+");
   private final Side fake;
   private final Side reference;
   private final ExtensionContext context;
@@ -95,6 +106,56 @@ public final class Scenario {
         "call #" + calls + " " + what + ": the fake differs from etcd " + reference.version() + "\n" + req
             + "--- fake:\n" + mine + "\n--- etcd:\n" + theirs + "\n",
         theirs.toString(), mine.toString());
+  }
+
+  // auth: each side keeps its own token, sent with every later call (streams included)
+
+  /**
+   * Authenticates on both sides and, when both succeed, sends each side's token with every later
+   * call. Tokens differ between servers, so they are compared by format only.
+   */
+  public Outcome<AuthenticateResponse> login(String user, String password) {
+    AuthenticateRequest request = AuthenticateRequest.newBuilder().setName(user).setPassword(password).build();
+    Outcome<AuthenticateResponse> mine = fake.call(AuthGrpc.getAuthenticateMethod(), request);
+    Outcome<AuthenticateResponse> theirs = reference.call(AuthGrpc.getAuthenticateMethod(), request);
+    requireSame(AuthGrpc.getAuthenticateMethod().getFullMethodName(), request, blurToken(mine), blurToken(theirs));
+    if (!mine.isError()) {
+      fake.token = mine.response().getToken();
+      reference.token = theirs.response().getToken();
+    }
+    return mine;
+  }
+
+  /** Each side's current token (null for none), to switch back to with {@link #use(Login)}. */
+  public record Login(String fakeToken, String referenceToken) {}
+
+  public Login currentLogin() {
+    return new Login(fake.token, reference.token);
+  }
+
+  public void use(Login login) {
+    fake.token = login.fakeToken();
+    reference.token = login.referenceToken();
+  }
+
+  /** Sends this literal token to both sides from now on (an unknown one, say). */
+  public void useToken(String token) {
+    fake.token = token;
+    reference.token = token;
+  }
+
+  /** Sends no token from now on. */
+  public void logout() {
+    useToken(null);
+  }
+
+  private static Outcome<AuthenticateResponse> blurToken(Outcome<AuthenticateResponse> o) {
+    if (o.isError()) {
+      return o;
+    }
+    String token = o.response().getToken();
+    String shape = SIMPLE_TOKEN.matcher(token).matches() ? "<simple token>" : "<malformed token " + token + ">";
+    return new Outcome<>(o.response().toBuilder().setToken(shape).build(), o.code(), o.description());
   }
 
   // KV shortcuts, taking builders so that scenarios read short

@@ -5,6 +5,13 @@ import com.google.protobuf.Empty;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
+import io.etcd.jetcd.api.AuthDisableRequest;
+import io.etcd.jetcd.api.AuthGrpc;
+import io.etcd.jetcd.api.AuthRoleDeleteRequest;
+import io.etcd.jetcd.api.AuthRoleListRequest;
+import io.etcd.jetcd.api.AuthUserDeleteRequest;
+import io.etcd.jetcd.api.AuthUserListRequest;
+import io.etcd.jetcd.api.AuthenticateRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.LeaseGrpc;
@@ -14,12 +21,17 @@ import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcdfake.server.EtcdFakeServer;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +45,8 @@ public abstract class Side implements AutoCloseable {
   private final String name;
   private final ManagedChannel channel;
   long base = 1;
+  /** The auth token sent with each call (metadata "token"), or null; see {@link Scenario#login}. */
+  String token;
 
   private Side(String name, URI endpoint) {
     this.name = name;
@@ -65,11 +79,47 @@ public abstract class Side implements AutoCloseable {
   /** Sends the request, its revisions made absolute; answers with revisions made relative again. */
   <Q extends Message, A extends Message> Outcome<A> call(MethodDescriptor<Q, A> method, Q request) {
     try {
-      A response = ClientCalls.blockingUnaryCall(channel, method,
+      A response = ClientCalls.blockingUnaryCall(authorized(), method,
           CallOptions.DEFAULT.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS), Revisions.toSide(request, base));
       return Outcome.of(Revisions.toRelative(response, base));
     } catch (StatusRuntimeException e) {
       return Outcome.of(e.getStatus());
+    }
+  }
+
+  /** The channel with this side's token attached to every call, when it has one. */
+  Channel authorized() {
+    return token == null ? channel : withToken(channel, token);
+  }
+
+  private static Channel withToken(Channel channel, String token) {
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), token);
+    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md));
+  }
+
+  /**
+   * A real etcd keeps auth state across scenarios: turn auth off (as root, whose password scenarios
+   * set to {@link Scenario#ROOT_PASSWORD}), then delete every user and role.
+   */
+  void resetAuth() {
+    token = null;
+    try {
+      String rootToken = callRaw(AuthGrpc.getAuthenticateMethod(), AuthenticateRequest.newBuilder()
+          .setName("root").setPassword(Scenario.ROOT_PASSWORD).build()).getToken();
+      ClientCalls.blockingUnaryCall(withToken(channel, rootToken), AuthGrpc.getAuthDisableMethod(),
+          CallOptions.DEFAULT.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS), AuthDisableRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+        throw new IllegalStateException("cannot turn auth off on " + name
+            + "; scenarios must give root the password Scenario.ROOT_PASSWORD", e);
+      }
+    }
+    for (String user : callRaw(AuthGrpc.getUserListMethod(), AuthUserListRequest.getDefaultInstance()).getUsersList()) {
+      callRaw(AuthGrpc.getUserDeleteMethod(), AuthUserDeleteRequest.newBuilder().setName(user).build());
+    }
+    for (String role : callRaw(AuthGrpc.getRoleListMethod(), AuthRoleListRequest.getDefaultInstance()).getRolesList()) {
+      callRaw(AuthGrpc.getRoleDeleteMethod(), AuthRoleDeleteRequest.newBuilder().setRole(role).build());
     }
   }
 
@@ -103,6 +153,7 @@ public abstract class Side implements AutoCloseable {
       @Override
       void reset() {
         server.reset();
+        token = null;
         base = 1;
       }
     };
@@ -127,6 +178,7 @@ public abstract class Side implements AutoCloseable {
        */
       @Override
       void reset() {
+        resetAuth();
         for (long lease : leases()) {
           try {
             callRaw(LeaseGrpc.getLeaseRevokeMethod(), LeaseRevokeRequest.newBuilder().setID(lease).build());

@@ -63,7 +63,7 @@ public final class StreamPair<Q extends Message, A extends Message> implements A
 
     SideStream(Side side, MethodDescriptor<Q, A> method) {
       this.side = side;
-      this.call = side.channel().newCall(method, io.grpc.CallOptions.DEFAULT);
+      this.call = side.authorized().newCall(method, io.grpc.CallOptions.DEFAULT);
       this.calls = ClientCalls.asyncBidiStreamingCall(call, this);
     }
 
