@@ -57,7 +57,7 @@ class LeaseDiffTest {
    * TimeToLive on both sides. The remaining TTL depends on how long the calls took: anything from
    * granted-5 to granted-1 reads as granted-1 ("59 right after granting 60"); keys come in no set order.
    */
-  private static Outcome<LeaseTimeToLiveResponse> timeToLive(Scenario s, long id, boolean keys) {
+  static Outcome<LeaseTimeToLiveResponse> timeToLive(Scenario s, long id, boolean keys) {
     LeaseTimeToLiveRequest q = LeaseTimeToLiveRequest.newBuilder().setID(id).setKeys(keys).build();
     Outcome<LeaseTimeToLiveResponse> mine = s.fake().call(LeaseGrpc.getLeaseTimeToLiveMethod(), q);
     Outcome<LeaseTimeToLiveResponse> theirs = s.reference().call(LeaseGrpc.getLeaseTimeToLiveMethod(), q);

@@ -28,7 +28,7 @@ import org.opentest4j.AssertionFailedError;
  *   <li>{@code conformance.seed}: the first sequence's seed (sequence {@code i} uses seed + i); random
  *       by default and always printed, so a failure replays with the seed and length it names;
  *   <li>{@code conformance.length}: steps per sequence (both sides start empty for each), 150;
- *   <li>{@code conformance.services}: which services' requests to mix in, {@code kv} by default.
+ *   <li>{@code conformance.services}: which services' requests to mix in, {@code kv,lease} by default.
  * </ul>
  */
 @Differential
@@ -117,7 +117,7 @@ class RandomDiffTest {
   }
 
   static Set<String> services() {
-    String list = System.getProperty("conformance.services", "kv").trim();
+    String list = System.getProperty("conformance.services", "kv,lease").trim();
     return new LinkedHashSet<>(Arrays.asList(list.isEmpty() ? new String[] {"kv"} : list.split("\\s*,\\s*")));
   }
 }

@@ -8,6 +8,11 @@ import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrantRequest;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.etcd.jetcd.api.LeaseRevokeRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RequestOp;
@@ -32,7 +37,7 @@ final class RandomOps {
   /** Sorted: a < ab < b < b/1 < c; "a" and "b" are prefixes of others. */
   static final String[] KEYS = {"a", "ab", "b", "b/1", "c"};
   static final String[] VALUES = {"", "1", "2", "xy"};
-  /** A lease id never granted: a put with it gets "requested lease not found". */
+  /** A lease id never granted (not even with the lease service): a put with it gets "requested lease not found". */
   static final long UNKNOWN_LEASE = 0x7eadbeefL;
 
   /** Compare.lease, missing from jetcd's copy of rpc.proto */
@@ -52,6 +57,9 @@ final class RandomOps {
   /** The next step, chosen among the enabled services' actions. */
   Step next() {
     pendingCompact = 0;
+    if (services.contains("lease") && chance(12)) {
+      return leaseStep();
+    }
     int p = random.nextInt(100);
     if (p < 28) {
       return Step.call(KVGrpc.getPutMethod(), put().build());
@@ -96,8 +104,8 @@ final class RandomOps {
     if (chance(8)) {
       p.setIgnoreLease(true);
     }
-    if (chance(5)) {
-      p.setLease(UNKNOWN_LEASE);
+    if (chance(services.contains("lease") ? 25 : 5)) {
+      p.setLease(lease());
     }
     return p;
   }
@@ -242,7 +250,7 @@ final class RandomOps {
       case Compare.CompareTarget.VALUE_VALUE -> c.setValue(bytes(pick(VALUES)));
       default -> {
         // LEASE (4), which jetcd's protos predate: its operand travels as field 8
-        long lease = chance(70) ? 0 : UNKNOWN_LEASE;
+        long lease = chance(40) ? 0 : lease();
         c.setUnknownFields(UnknownFieldSet.newBuilder()
             .addField(LEASE_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(lease).build()).build());
       }
@@ -256,6 +264,38 @@ final class RandomOps {
     Step step = Step.call(KVGrpc.getCompactMethod(), request);
     pendingCompact = at <= revision && at > compacted ? at : 0;
     return step;
+  }
+
+  // Lease: a few fixed ids, so that both sides use the same; TTLs far longer than a sequence runs
+
+  private Step leaseStep() {
+    int p = random.nextInt(100);
+    if (p < 35) {
+      long ttl = chance(3) ? 9_000_000_001L : new long[] {60, 120, 3600}[random.nextInt(3)];
+      return Step.call(LeaseGrpc.getLeaseGrantMethod(), LeaseGrantRequest.newBuilder().setID(lease()).setTTL(ttl).build());
+    } else if (p < 60) {
+      return Step.call(LeaseGrpc.getLeaseRevokeMethod(), LeaseRevokeRequest.newBuilder().setID(lease()).build());
+    } else if (p < 85) {
+      long id = lease();
+      boolean keys = chance(60);
+      return new Step("LeaseTimeToLive", "LeaseDiffTest.timeToLive(s, " + id + "L, " + keys + ");",
+          run -> LeaseDiffTest.timeToLive(run.scenario(), id, keys));
+    }
+    LeaseKeepAliveRequest request = LeaseKeepAliveRequest.newBuilder().setID(lease()).build();
+    return new Step("LeaseKeepAlive", "try (StreamPair<LeaseKeepAliveRequest, LeaseKeepAliveResponse> k = "
+        + "s.stream(LeaseGrpc.getLeaseKeepAliveMethod())) {\n      k.send(" + JavaSource.message(request)
+        + ");\n      k.next();\n    }",
+        run -> {
+          try (StreamPair<LeaseKeepAliveRequest, LeaseKeepAliveResponse> k = run.scenario().stream(LeaseGrpc.getLeaseKeepAliveMethod())) {
+            k.send(request);
+            return k.next();
+          }
+        });
+  }
+
+  /** One of the ids the suite grants, now and then one never granted. */
+  private long lease() {
+    return chance(10) ? UNKNOWN_LEASE : 1 + random.nextInt(3);
   }
 
   // choices
