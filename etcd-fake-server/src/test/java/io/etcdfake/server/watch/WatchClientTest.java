@@ -163,10 +163,11 @@ class WatchClientTest {
   void aTxnArrivesAsOneResponseWithPrevKvAndDeletesCarryOnlyKeyAndRevision() throws Exception {
     KV kv = client.getKVClient();
     kv.put(b("txn/a"), b("old")).get();
-    kv.put(b("txn/c"), b("gone")).get();
+    long before = kv.put(b("txn/c"), b("gone")).get().getHeader().getRevision();
     Seen s = new Seen();
+    // jetcd creates the watch asynchronously: a start revision makes the test independent of when
     try (Watch.Watcher w = client.getWatchClient().watch(b("txn/"),
-        WatchOption.builder().isPrefix(true).withPrevKV(true).build(), s)) {
+        WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(before + 1).build(), s)) {
       long rev = kv.txn().Then(Op.put(b("txn/a"), b("new"), PutOption.DEFAULT),
           Op.put(b("txn/b"), b("1"), PutOption.DEFAULT),
           Op.delete(b("txn/c"), DeleteOption.DEFAULT)).commit().get().getHeader().getRevision();
