@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /** The Watch service through jetcd's Watch client, as applications use it. */
 class WatchClientTest {
-  /** writes of the many-watchers test: 2,000 by default; -Detcdfake.watch.stress.ops=10000 for the full run (~45 s) */
-  private static final int OPS = Integer.getInteger("etcdfake.watch.stress.ops", 2_000);
+  /** writes of the many-watchers test: the 10,000 (~45 s on 2 cores); -Detcdfake.watch.stress.ops=N to change */
+  private static final int OPS = Integer.getInteger("etcdfake.watch.stress.ops", 10_000);
   private static EtcdFakeServer server;
   private static Client client;
 
