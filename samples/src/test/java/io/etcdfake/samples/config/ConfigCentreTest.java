@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 class ConfigCentreTest {
   private static final String PREFIX = "/config/orders/";
   private static final Duration WAIT = Duration.ofSeconds(30);
+  /** A thread per task: the common pool may have a single thread on a small machine. */
+  private static final Executor THREADS = task -> new Thread(task).start();
 
   @Test
   void readsAtStartAndReloadsOnChange(Client client) throws Exception {
@@ -57,7 +60,7 @@ class ConfigCentreTest {
               throw new IllegalStateException(e);
             }
           }
-        }));
+        }, THREADS));
       }
       CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
       assertThat(centre.await(c -> c.poolSize() == 50, WAIT).poolSize()).isEqualTo(50);

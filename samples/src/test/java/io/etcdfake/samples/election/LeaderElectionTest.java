@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Test;
 class LeaderElectionTest {
   private static final String PREFIX = "/election/scheduler/";
   private static final Duration WAIT = Duration.ofSeconds(30);
+  /** A thread per task: the common pool may have a single thread on a small machine. */
+  private static final Executor THREADS = task -> new Thread(task).start();
 
   @Test
   void oneLeadsAndEachResignationHandsOver(Client client) throws Exception {
@@ -27,7 +30,7 @@ class LeaderElectionTest {
       for (String name : List.of("w1", "w2", "w3")) {
         LeaderElection e = new LeaderElection(client, PREFIX, Session.open(client, 30));
         workers.put(name, e);
-        campaigns.put(name, CompletableFuture.runAsync(() -> campaign(e, name)));
+        campaigns.put(name, CompletableFuture.runAsync(() -> campaign(e, name), THREADS));
       }
 
       String first = observer.await(l -> l.size() == 1, WAIT).get(0);
@@ -57,7 +60,7 @@ class LeaderElectionTest {
       Session dying = Session.open(client, 5);
       new LeaderElection(client, PREFIX, dying).campaign("w1", WAIT);
       LeaderElection w2 = new LeaderElection(client, PREFIX, Session.open(client, 60));
-      CompletableFuture<Void> w2Leads = CompletableFuture.runAsync(() -> campaign(w2, "w2"));
+      CompletableFuture<Void> w2Leads = CompletableFuture.runAsync(() -> campaign(w2, "w2"), THREADS);
       assertThat(observer.await(l -> l.equals(List.of("w1")), WAIT)).containsExactly("w1");
 
       dying.crash();
