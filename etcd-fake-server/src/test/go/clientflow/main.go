@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
+	"go.etcd.io/etcd/clientv3/concurrency"
 	"go.etcd.io/etcd/mvcc/mvccpb"
 )
 
@@ -60,7 +61,7 @@ func get(c *clientv3.Client, what, key string, opts ...clientv3.OpOption) {
 }
 
 func main() {
-	which := flag.String("flow", "kv", "kv (KV, txn, compaction, lease) or watch")
+	which := flag.String("flow", "kv", "kv (KV, txn, compaction, lease), watch or lock")
 	flag.Parse()
 	c, err := clientv3.New(clientv3.Config{Endpoints: []string{flag.Arg(0)}, DialTimeout: 10 * time.Second})
 	if err != nil {
@@ -84,6 +85,11 @@ func main() {
 	base = d.Header.Revision
 	if *which == "watch" {
 		watchFlow(c)
+		say("done")
+		return
+	}
+	if *which == "lock" {
+		lockFlow(c)
 		say("done")
 		return
 	}
@@ -229,4 +235,43 @@ func watchFlow(c *clientv3.Client) {
 		}
 	}
 	say("watch: channel closed after %d events", seen)
+}
+
+// lockFlow is the seed article's TestLock: a session, NewMutex("/funtester/"), Lock, Unlock; a second
+// session must wait while the first holds the lock (its bounded attempt times out and leaves no key
+// behind), and then takes the lock once the first unlocks.
+func lockFlow(c *clientv3.Client) {
+	s1, err := concurrency.NewSession(c, concurrency.WithTTL(30))
+	if !check("session 1", err) {
+		return
+	}
+	defer s1.Close()
+	s2, err := concurrency.NewSession(c, concurrency.WithTTL(30))
+	if !check("session 2", err) {
+		return
+	}
+	defer s2.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	m1 := concurrency.NewMutex(s1, "/funtester/")
+	if check("lock 1", m1.Lock(ctx)) {
+		say("lock 1: held, key under prefix=%t, revision=%d", len(m1.Key()) > len("/funtester/"), rel(m1.Header().Revision))
+	}
+	m2 := concurrency.NewMutex(s2, "/funtester/")
+	waiting, stop := context.WithTimeout(ctx, 500*time.Millisecond)
+	err = m2.Lock(waiting)
+	stop()
+	say("lock 2 while 1 holds it: %v", err)
+	get(c, "lock keys", "/funtester/", clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithCountOnly())
+	if check("unlock 1", m1.Unlock(ctx)) {
+		say("unlock 1: done")
+	}
+	if check("lock 2", m2.Lock(ctx)) {
+		say("lock 2: held, owner is session 2=%t", m2.Key() != m1.Key())
+	}
+	if check("unlock 2", m2.Unlock(ctx)) {
+		say("unlock 2: done")
+	}
+	get(c, "lock keys", "/funtester/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 }

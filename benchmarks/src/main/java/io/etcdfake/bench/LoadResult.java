@@ -13,6 +13,16 @@ public record LoadResult(String target, Workload workload, long ops, double seco
     return new LoadResult(target, w, 0, 0, new Histogram(3), 0, why);
   }
 
+  /** This and a later round of the same workload on the same target, as one result. */
+  LoadResult plus(LoadResult next) {
+    if (skipped != null || next.skipped != null) {
+      return skipped != null ? this : next;
+    }
+    Histogram h = latencyMicros.copy();
+    h.add(next.latencyMicros);
+    return new LoadResult(target, workload, ops + next.ops, seconds + next.seconds, h, errors + next.errors, null);
+  }
+
   public boolean ran() {
     return skipped == null && ops > 0;
   }

@@ -9,6 +9,7 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /** Runs the JMH benchmarks (one fork each, in a JVM of their own) and keeps one row per result. */
 final class Micro {
@@ -36,7 +37,7 @@ final class Micro {
 
   private static List<Row> run(ChainedOptionsBuilder options) throws RunnerException {
     Collection<RunResult> results = new Runner(options.forks(1).shouldFailOnError(true)
-        .jvmArgsAppend("-Xmx6g", "-Djava.awt.headless=true").build()).run();
+        .jvmArgsAppend("-Xmx6g", "-Djava.awt.headless=true").verbosity(VerboseMode.SILENT).build()).run();
     List<Row> rows = new ArrayList<>();
     for (RunResult r : results) {
       String bench = r.getParams().getBenchmark();
@@ -47,6 +48,7 @@ final class Micro {
       }
       var p = r.getPrimaryResult();
       rows.add(new Row(name, String.join(" ", params), p.getScore(), p.getScoreError(), p.getScoreUnit()));
+      System.out.printf("micro %-16s %-14s %,.3f %s%n", name, String.join(" ", params), p.getScore(), p.getScoreUnit());
     }
     return rows;
   }

@@ -76,11 +76,12 @@ final class Report {
   }
 
   private void loadTable(StringBuilder md) {
-    md.append(String.format("## Load through jetcd%n%n%d clients × %d in flight each (closed loop), %d s warm-up, "
-            + "%d s measured per workload and target; watch: %,d watchers × %,d events. The fake and the floor run "
-            + "in the driver's JVM; etcd is its own process on the same 2 cores.%n%n",
-        settings.clients(), settings.concurrency(), settings.warmup().toSeconds(), settings.window().toSeconds(),
-        settings.watchers(), settings.watchEvents()));
+    md.append(String.format(Locale.ROOT, "## Load through jetcd%n%n%d clients × %d in flight each (closed loop); per "
+            + "workload %d rounds alternating the targets, each %.1f s warm-up then %.1f s measured; watch: one round, "
+            + "%,d watchers × %,d events. The fake and the floor run in the driver's JVM; etcd is its own process on "
+            + "the same cores.%n%n",
+        settings.clients(), settings.concurrency(), settings.rounds(), settings.warmup().toMillis() / 1000.0,
+        settings.window().toMillis() / 1000.0, settings.watchers(), settings.watchEvents()));
     md.append("| workload | fake ops/s | etcd ops/s | floor ops/s | fake ÷ etcd | fake ÷ floor "
         + "| fake p50 / p99 ms | etcd p50 / p99 ms | floor p50 / p99 ms |\n");
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");

@@ -26,7 +26,7 @@ public final class Run implements Callable<Integer> {
   @Option(names = "--etcd", description = "a real etcd to compare with, e.g. http://127.0.0.1:2379 (none: not compared)")
   String etcd;
 
-  @Option(names = "--quick", description = "short windows, fewer watchers and JMH iterations (about 3 minutes)")
+  @Option(names = "--quick", description = "short windows, fewer watchers and JMH iterations (indicative only)")
   boolean quick;
 
   @Option(names = "--out", defaultValue = "benchmarks/results", description = "where results.md and the chart go")
@@ -40,6 +40,12 @@ public final class Run implements Callable<Integer> {
 
   @Option(names = "--workloads", split = ",", description = "which load workloads (default all): ${COMPLETION-CANDIDATES}")
   List<Workload> workloads = List.of(Workload.values());
+
+  @Option(names = "--watchers", description = "watchers of the watch workload (default 1000, 100 with --quick)")
+  Integer watchers;
+
+  @Option(names = "--watch-events", description = "events of the watch workload (default 10000, 1000 with --quick)")
+  Integer watchEvents;
 
   @Option(names = "--skip-micro", description = "leave out the JMH microbenchmarks")
   boolean skipMicro;
@@ -55,8 +61,13 @@ public final class Run implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LoadDriver.Settings settings = quick
-        ? new LoadDriver.Settings(clients, concurrency, Duration.ofSeconds(1), Duration.ofSeconds(3), 100, 1000, 64)
-        : new LoadDriver.Settings(clients, concurrency, Duration.ofSeconds(2), Duration.ofSeconds(8), 1000, 10_000, 64);
+        ? new LoadDriver.Settings(clients, concurrency, Duration.ofMillis(500), Duration.ofMillis(1500), 2, 100, 1000, 64)
+        : new LoadDriver.Settings(clients, concurrency, Duration.ofSeconds(1), Duration.ofSeconds(3), 3, 1000, 10_000, 64);
+    if (watchers != null || watchEvents != null) {
+      settings = new LoadDriver.Settings(settings.clients(), settings.concurrency(), settings.warmup(), settings.window(),
+          settings.rounds(), watchers != null ? watchers : settings.watchers(),
+          watchEvents != null ? watchEvents : settings.watchEvents(), settings.valueBytes());
+    }
     Report report = new Report(settings, quick, etcd);
     if (etcd != null) {
       report.etcdVersion = etcdVersion(etcd);
@@ -69,16 +80,33 @@ public final class Run implements Callable<Integer> {
         targets.put(Report.ETCD, etcd);
       }
       targets.put(Report.FLOOR, floor.endpoint());
+      // JIT warm-up of the driver, jetcd and both in-JVM servers, so the target measured first is not the cold one
+      System.out.println("warming up ...");
+      for (Workload w : List.of(Workload.PUT, Workload.RANGE, Workload.TXN)) {
+        for (String t : List.of(Report.FAKE, Report.FLOOR)) {
+          driver.run(t, targets.get(t), w);
+        }
+      }
       for (Workload w : workloads) {
-        for (var t : targets.entrySet()) {
-          System.out.printf("load %-14s on %-5s ... ", w.label, t.getKey());
-          System.out.flush();
-          LoadResult r = driver.run(t.getKey(), t.getValue(), w);
+        // rounds alternate the targets, so that load from elsewhere on the machine falls on all of them alike
+        int rounds = w == Workload.WATCH ? 1 : settings.rounds();
+        Map<String, LoadResult> merged = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+          for (var t : targets.entrySet()) {
+            LoadResult previous = merged.get(t.getKey());
+            if (previous != null && previous.skipped() != null) {
+              continue;
+            }
+            LoadResult r = driver.run(t.getKey(), t.getValue(), w);
+            merged.put(t.getKey(), previous == null ? r : previous.plus(r));
+            System.gc();
+          }
+        }
+        for (LoadResult r : merged.values()) {
           report.add(r);
-          System.out.println(r.skipped() != null ? "skipped: " + r.skipped()
+          System.out.printf("load %-14s on %-5s %s%n", w.label, r.target(), r.skipped() != null ? "skipped: " + r.skipped()
               : String.format("%,.0f ops/s, p50 %.2f ms, p99 %.2f ms%s", r.opsPerSecond(), r.percentileMillis(50),
                   r.percentileMillis(99), r.errors() > 0 ? ", errors " + r.errors() : ""));
-          System.gc();
         }
       }
     }

@@ -88,7 +88,7 @@ class EtcdctlSurfaceTest {
         .replaceAll("\\b[0-9a-f]{15,16}\\b", "ID")
         .replaceAll("took = \\S+", "took = T")
         .replaceAll("3\\.[45]\\.\\d+", "VERSION")
-        .replaceAll("\\d+ kB", "SIZE")
+        .replaceAll("\\d+(\\.\\d+)? (bytes|kB|MB|GB)", "SIZE")
         .replaceAll("ID, started, [^,]+, [^,]+, ", "ID, started, NAME, PEER, ")
         .replaceAll("(true|false), (true|false), (\\d+), \\d+, \\d+, ", "$1, $2, $3, INDEX, INDEX, ")
         .replaceAll("Snapshot saved at .*", "Snapshot saved at FILE");

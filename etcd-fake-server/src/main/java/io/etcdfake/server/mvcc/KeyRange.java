@@ -1,6 +1,7 @@
 package io.etcdfake.server.mvcc;
 
 import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
 import java.util.Comparator;
 
 /**
@@ -9,7 +10,8 @@ import java.util.Comparator;
  * exclusive (an end at or before the key names nothing).
  */
 public record KeyRange(ByteString key, ByteString end) {
-  static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+  /** etcd's key order: bytes compared unsigned, a prefix first. */
+  static final Comparator<ByteString> ORDER = KeyRange::compareUnsigned;
   private static final ByteString ZERO = ByteString.copyFrom(new byte[] {0});
 
   public static KeyRange of(ByteString key, ByteString rangeEnd) {
@@ -18,6 +20,23 @@ public record KeyRange(ByteString key, ByteString end) {
 
   public static KeyRange single(ByteString key) {
     return new KeyRange(key, ByteString.EMPTY);
+  }
+
+  /**
+   * Faster than protobuf's own comparator, which walks both strings a byte at a time through
+   * iterators: the index compares keys on every lookup, and keys often share long prefixes.
+   */
+  static int compareUnsigned(ByteString a, ByteString b) {
+    ByteBuffer x = a.asReadOnlyByteBuffer();
+    ByteBuffer y = b.asReadOnlyByteBuffer();
+    int i = x.mismatch(y);
+    if (i < 0) {
+      return 0;
+    }
+    if (i == x.remaining() || i == y.remaining()) {
+      return Integer.compare(x.remaining(), y.remaining());
+    }
+    return Integer.compare(Byte.toUnsignedInt(x.get(x.position() + i)), Byte.toUnsignedInt(y.get(y.position() + i)));
   }
 
   public boolean isSingleKey() {

@@ -659,9 +659,28 @@ public final class MvccStore {
       if (changes.isEmpty()) {
         return 0;
       }
-      ks.log.append(changes);
+      // by history when each key changed once; etcd 3.4 lets one txn put and then delete the same key,
+      // and a history holds only the last change at a revision, so then the changes themselves
+      if (touchesEachKeyOnce()) {
+        ks.log.appendHistories(touched);
+      } else {
+        ks.log.append(changes);
+      }
       ks.currentRevision = begin + 1;
       return begin + 1;
+    }
+
+    private boolean touchesEachKeyOnce() {
+      if (touched.size() == 1) {
+        return true;
+      }
+      java.util.Set<KeyHistory> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      for (KeyHistory h : touched) {
+        if (!seen.add(h)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** Takes back what a failed write did, so no reader ever sees it. */

@@ -10,7 +10,11 @@ import java.util.List;
  * without locking through an immutable view.
  */
 final class RevisionLog {
-  /** slots[i] holds revision firstRevision + i: a KeyValue, or a KeyValue[] for a multi-change revision. */
+  /**
+   * slots[i] holds revision firstRevision + i: the history of the key it changed, or a KeyHistory[] for a
+   * multi-change revision, whose entries at that revision are the changes (no object per change kept
+   * twice); or, for revisions loaded by {@link #append}, a KeyValue or a KeyValue[].
+   */
   private record View(Object[] slots, long firstRevision, int count) {}
 
   private volatile View view;
@@ -21,6 +25,15 @@ final class RevisionLog {
 
   /** Appends the changes of the revision after the last one; every committed revision has at least one. */
   void append(List<KeyValue> changes) {
+    appendSlot(changes.size() == 1 ? changes.get(0) : changes.toArray(new KeyValue[0]));
+  }
+
+  /** Appends the revision after the last one by the histories it changed, in change order. */
+  void appendHistories(List<KeyHistory> changed) {
+    appendSlot(changed.size() == 1 ? changed.get(0) : changed.toArray(new KeyHistory[0]));
+  }
+
+  private void appendSlot(Object slot) {
     View v = view;
     Object[] slots = v.slots;
     if (v.count == slots.length) {
@@ -28,7 +41,7 @@ final class RevisionLog {
       System.arraycopy(slots, 0, grown, 0, v.count);
       slots = grown;
     }
-    slots[v.count] = changes.size() == 1 ? changes.get(0) : changes.toArray(new KeyValue[0]);
+    slots[v.count] = slot;
     view = new View(slots, v.firstRevision, v.count + 1);
   }
 
@@ -48,7 +61,13 @@ final class RevisionLog {
     long end = Math.min(to, v.firstRevision + v.count - 1);
     for (long rev = start; rev <= end; rev++) {
       Object slot = v.slots[(int) (rev - v.firstRevision)];
-      if (slot instanceof KeyValue kv) {
+      if (slot instanceof KeyHistory h) {
+        addChange(out, h, rev);
+      } else if (slot instanceof KeyHistory[] hs) {
+        for (KeyHistory h : hs) {
+          addChange(out, h, rev);
+        }
+      } else if (slot instanceof KeyValue kv) {
         out.add(kv);
       } else if (slot != null) {
         for (KeyValue kv : (KeyValue[]) slot) {
@@ -60,6 +79,14 @@ final class RevisionLog {
       }
     }
     return out;
+  }
+
+  /** A history no longer holds its change at a compacted revision (a delete there): nothing to add then. */
+  private static void addChange(List<KeyValue> out, KeyHistory h, long rev) {
+    KeyValue kv = h.exactlyAt(rev);
+    if (kv != null) {
+      out.add(kv);
+    }
   }
 
   /**
@@ -82,6 +109,10 @@ final class RevisionLog {
   }
 
   private static Object withoutDeletes(Object slot) {
+    if (slot instanceof KeyHistory || slot instanceof KeyHistory[]) {
+      // the histories were compacted first and no longer hold the deletes at the compact revision
+      return slot;
+    }
     if (slot instanceof KeyValue kv) {
       return kv.isTombstone() ? null : kv;
     }

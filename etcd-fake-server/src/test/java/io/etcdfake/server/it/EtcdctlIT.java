@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * etcdctl (ETCDCTL_API=3) against the standalone jar: one flow of put, get with every listing flag,
- * del, txn, compaction and watch, errors included, in simple and JSON output. The transcript must equal
- * the one a real etcd gave (checked in as {@code etcdctl-flow.txt}), and, when a reference etcd is
- * given, the one it gives now.
+ * del, txn and compaction, errors included, in simple, fields and JSON output (watch is GoClientIT's).
+ * The transcript must equal the one a real etcd gave (checked in as {@code etcdctl-flow.txt}), and,
+ * when a reference etcd is given, the one it gives now.
  */
 class EtcdctlIT {
   private static final String ETCDCTL = "/usr/bin/etcdctl";
@@ -41,24 +41,6 @@ class EtcdctlIT {
         absolute[i] = Transcript.absolute(args[i], base);
       }
       return "$ etcdctl " + String.join(" ", args) + "\n" + Transcript.relative(run(endpoint, stdin, absolute), base);
-    }
-
-    /** Starts {@code etcdctl watch}, takes its first {@code lines} lines, then stops it. */
-    String watch(int lines, String... args) throws Exception {
-      List<String> command = new ArrayList<>(List.of(ETCDCTL, "--endpoints", endpoint, "watch"));
-      for (String a : args) {
-        command.add(Transcript.absolute(a, base));
-      }
-      Process p = process(command);
-      try {
-        byte[] out = CompletableFuture.supplyAsync(() -> readLines(p.getInputStream(), lines))
-            .get(StandaloneJar.WAIT_SECONDS, TimeUnit.SECONDS);
-        return "$ etcdctl watch " + String.join(" ", args) + "\n"
-            + Transcript.relative(new String(out, StandardCharsets.UTF_8), base);
-      } finally {
-        p.destroy();
-        p.waitFor(StandaloneJar.WAIT_SECONDS, TimeUnit.SECONDS);
-      }
     }
   }
 
@@ -151,22 +133,5 @@ class EtcdctlIT {
     } catch (IOException e) {
       return new byte[0];
     }
-  }
-
-  private static byte[] readLines(InputStream in, int lines) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    try {
-      int seen = 0;
-      int b;
-      while (seen < lines && (b = in.read()) >= 0) {
-        out.write(b);
-        if (b == '\n') {
-          seen++;
-        }
-      }
-    } catch (IOException e) {
-      // the process ended; keep what it printed
-    }
-    return out.toByteArray();
   }
 }

@@ -46,6 +46,12 @@ class GoClientIT {
     compareFlow("watch", "go-clientv3-watch.txt");
   }
 
+  /** The seed article's TestLock through Go's concurrency package (client-side, on KV, Lease and Watch). */
+  @Test
+  void lockFlow() throws Exception {
+    compareFlow("lock", "go-clientv3-lock.txt");
+  }
+
   private static void compareFlow(String flow, String golden) throws Exception {
     String fake;
     try (StandaloneJar jar = StandaloneJar.start()) {
