@@ -16,6 +16,10 @@ import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.tls.CertificateAuthority;
 import io.etcdfake.server.tls.ServerTls;
 import io.etcdfake.server.grpc.KvService;
+import io.etcdfake.server.grpc.LockService;
+import io.etcdfake.server.grpc.ElectionService;
+import io.etcdfake.server.lock.Locks;
+import io.etcdfake.server.election.Elections;
 import io.etcdfake.server.grpc.LeaseService;
 import io.etcdfake.server.grpc.MessageSizeLimit;
 import io.etcdfake.server.grpc.TokenInterceptor;
@@ -158,6 +162,9 @@ public final class EtcdFakeServer implements AutoCloseable {
         .addService(ServerInterceptors.intercept(new AuthService(auth, headers, store::currentRevision).definition(), sizeLimit))
         .addService(new WatchService(watchHub, headers, config.maxRequestBytes, auth))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
+        // lock and election: etcd's v3lock / v3election, recipes on the store, lessor and watch hub
+        .addService(ServerInterceptors.intercept(new LockService(new Locks(store, lessor, watchHub), headers, auth), sizeLimit))
+        .addService(ServerInterceptors.intercept(new ElectionService(new Elections(store, lessor, watchHub), headers, auth), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()

@@ -30,6 +30,10 @@ public final class Calls {
     if (e instanceof EtcdException ee) {
       return Status.fromCode(Status.Code.valueOf(ee.code().name())).withDescription(ee.getMessage()).asRuntimeException();
     }
+    if (e instanceof java.util.concurrent.CancellationException) {
+      // a waiting Lock or Campaign whose call was cancelled: the client is gone
+      return Status.CANCELLED.withDescription("context canceled").asRuntimeException();
+    }
     if (e instanceof StatusRuntimeException sre) {
       return sre;
     }

@@ -1,0 +1,90 @@
+package io.etcdfake.server.grpc;
+
+import io.etcd.jetcd.api.CampaignRequest;
+import io.etcd.jetcd.api.CampaignResponse;
+import io.etcd.jetcd.api.ElectionGrpc;
+import io.etcd.jetcd.api.LeaderKey;
+import io.etcd.jetcd.api.LeaderRequest;
+import io.etcd.jetcd.api.LeaderResponse;
+import io.etcd.jetcd.api.ProclaimRequest;
+import io.etcd.jetcd.api.ProclaimResponse;
+import io.etcd.jetcd.api.ResignRequest;
+import io.etcd.jetcd.api.ResignResponse;
+import io.etcdfake.server.auth.AuthStore;
+import io.etcdfake.server.election.Elections;
+import io.etcdfake.server.lock.OpCheck;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+
+/** etcd's Election service (v3electionpb) over {@link Elections}. */
+public final class ElectionService extends ElectionGrpc.ElectionImplBase {
+  private final Elections elections;
+  private final Headers headers;
+  private final AuthStore auth;
+
+  public ElectionService(Elections elections, Headers headers, AuthStore auth) {
+    this.elections = elections;
+    this.headers = headers;
+    this.auth = auth;
+  }
+
+  @Override
+  public void campaign(CampaignRequest request, StreamObserver<CampaignResponse> responses) {
+    Calls.unary(responses, () -> {
+      Elections.Campaigned c = elections.campaign(request.getName(), request.getLease(), request.getValue(),
+          RecipeCalls.authChecks(auth), RecipeCalls.abandonment());
+      return CampaignResponse.newBuilder().setHeader(headers.of(c.revision())).setLeader(toProto(c.leader())).build();
+    });
+  }
+
+  @Override
+  public void proclaim(ProclaimRequest request, StreamObserver<ProclaimResponse> responses) {
+    Calls.unary(responses, () -> ProclaimResponse.newBuilder()
+        .setHeader(headers.of(elections.proclaim(fromProto(request.hasLeader(), request.getLeader()),
+            request.getValue(), RecipeCalls.authChecks(auth))))
+        .build());
+  }
+
+  @Override
+  public void resign(ResignRequest request, StreamObserver<ResignResponse> responses) {
+    Calls.unary(responses, () -> ResignResponse.newBuilder()
+        .setHeader(headers.of(elections.resign(fromProto(request.hasLeader(), request.getLeader()),
+            RecipeCalls.authChecks(auth))))
+        .build());
+  }
+
+  @Override
+  public void leader(LeaderRequest request, StreamObserver<LeaderResponse> responses) {
+    Calls.unary(responses, () -> {
+      Elections.Leader l = elections.leader(request.getName(), RecipeCalls.authChecks(auth));
+      return LeaderResponse.newBuilder().setHeader(headers.of(l.revision())).setKv(KvProtos.toProto(l.kv())).build();
+    });
+  }
+
+  @Override
+  public void observe(LeaderRequest request, StreamObserver<LeaderResponse> responses) {
+    OpCheck check = RecipeCalls.authChecks(auth);
+    CompletableFuture<Void> abandoned = RecipeCalls.abandonment();
+    if (responses instanceof ServerCallStreamObserver<LeaderResponse> call) {
+      call.setOnCancelHandler(() -> abandoned.complete(null));
+    }
+    try {
+      elections.observe(request.getName(), check, (revision, kv) -> responses.onNext(
+          LeaderResponse.newBuilder().setHeader(headers.of(revision)).setKv(KvProtos.toProto(kv)).build()), abandoned);
+    } catch (CancellationException e) {
+      return; // the client went away: nobody to answer
+    } catch (RuntimeException e) {
+      responses.onError(Calls.toStatus(e));
+    }
+  }
+
+  private static LeaderKey toProto(Elections.LeaderKey l) {
+    return LeaderKey.newBuilder().setName(l.name()).setKey(l.key()).setRev(l.rev()).setLease(l.lease()).build();
+  }
+
+  private static Elections.LeaderKey fromProto(boolean present, LeaderKey l) {
+    return present ? new Elections.LeaderKey(l.getName(), l.getKey(), l.getRev(), l.getLease()) : null;
+  }
+}
