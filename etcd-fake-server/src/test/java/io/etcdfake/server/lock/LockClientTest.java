@@ -32,50 +32,27 @@ import org.junit.jupiter.api.Test;
 
 /** etcd's Lock service through jetcd's Lock client: exclusion, FIFO hand-over, leases, cancellation. */
 class LockClientTest {
-  private static final int WAIT = 30;
+  private static final int WAIT = FakeWithClient.WAIT;
 
+  private FakeWithClient fake;
   private EtcdFakeServer server;
   private Client client;
 
   private void start(EtcdFakeServer.Builder b) throws Exception {
-    server = b.build().start();
-    client = Client.builder().endpoints(server.clientEndpoints()).build();
+    fake = new FakeWithClient(b);
+    server = fake.server;
+    client = fake.client;
   }
 
   @AfterEach
   void stop() {
-    if (client != null) {
-      client.close();
+    if (fake != null) {
+      fake.close();
     }
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  private static ByteSequence bs(String s) {
-    return ByteSequence.from(s, UTF_8);
   }
 
   private Lock locks() {
     return client.getLockClient();
-  }
-
-  private long lease(long ttl) throws Exception {
-    return client.getLeaseClient().grant(ttl).get(WAIT, TimeUnit.SECONDS).getID();
-  }
-
-  private List<KeyValue> keysUnder(String prefix) {
-    ByteString p = ByteString.copyFromUtf8(prefix);
-    return server.store().snapshot(io.etcdfake.server.mvcc.KeyRange.of(p, Recipes.prefixEnd(p)));
-  }
-
-  /** Waits (up to 30 s) until {@code n} keys are under the prefix: the waiters have queued. */
-  private void awaitKeys(String prefix, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-    while (keysUnder(prefix).size() != n) {
-      assertThat(System.nanoTime()).as("keys under %s never became %d", prefix, n).isLessThan(deadline);
-      Thread.sleep(5);
-    }
   }
 
   @Test
@@ -89,10 +66,10 @@ class LockClientTest {
     try {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        long lease = lease(60);
+        long lease = fake.lease(60);
         done.add(pool.submit(() -> {
           for (int i = 0; i < rounds; i++) {
-            LockResponse held = locks().lock(bs("counter"), lease).get(WAIT, TimeUnit.SECONDS);
+            LockResponse held = locks().lock(FakeWithClient.bs("counter"), lease).get(WAIT, TimeUnit.SECONDS);
             assertThat(inside.incrementAndGet()).as("holders at once").isEqualTo(1);
             int read = counter[0];
             Thread.yield();
@@ -110,17 +87,17 @@ class LockClientTest {
       pool.shutdownNow();
     }
     assertThat(counter[0]).isEqualTo(threads * rounds);
-    assertThat(keysUnder("counter/")).isEmpty();
+    assertThat(fake.keysUnder("counter/")).isEmpty();
   }
 
   @Test
   void theLockPassesInTheOrderItWasAskedFor() throws Exception {
     start(EtcdFakeServer.builder());
-    LockResponse first = locks().lock(bs("fifo"), lease(60)).get(WAIT, TimeUnit.SECONDS);
+    LockResponse first = locks().lock(FakeWithClient.bs("fifo"), fake.lease(60)).get(WAIT, TimeUnit.SECONDS);
     List<CompletableFuture<LockResponse>> waiting = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      waiting.add(locks().lock(bs("fifo"), lease(60)));
-      awaitKeys("fifo/", i + 2);
+      waiting.add(locks().lock(FakeWithClient.bs("fifo"), fake.lease(60)));
+      fake.awaitKeys("fifo/", i + 2);
     }
     ByteSequence held = first.getKey();
     for (int i = 0; i < 3; i++) {
@@ -134,37 +111,37 @@ class LockClientTest {
       assertThat(next.getHeader().getRevision()).isEqualTo(server.store().currentRevision());
     }
     locks().unlock(held).get(WAIT, TimeUnit.SECONDS);
-    assertThat(keysUnder("fifo/")).isEmpty();
+    assertThat(fake.keysUnder("fifo/")).isEmpty();
   }
 
   @Test
   void theKeyIsTheNameSlashTheLeaseInHexAndLockingAgainWithTheLeaseReturnsIt() throws Exception {
     start(EtcdFakeServer.builder());
-    long lease = lease(60);
-    LockResponse r = locks().lock(bs("shape"), lease).get(WAIT, TimeUnit.SECONDS);
+    long lease = fake.lease(60);
+    LockResponse r = locks().lock(FakeWithClient.bs("shape"), lease).get(WAIT, TimeUnit.SECONDS);
     assertThat(r.getKey().toString(UTF_8)).isEqualTo("shape/" + Long.toHexString(lease));
-    KeyValue kv = keysUnder("shape/").get(0);
+    KeyValue kv = fake.keysUnder("shape/").get(0);
     assertThat(kv.lease()).isEqualTo(lease);
     assertThat(kv.value()).isEqualTo(ByteString.EMPTY);
     assertThat(r.getHeader().getRevision()).isEqualTo(kv.createRevision());
 
-    LockResponse again = locks().lock(bs("shape"), lease).get(WAIT, TimeUnit.SECONDS);
+    LockResponse again = locks().lock(FakeWithClient.bs("shape"), lease).get(WAIT, TimeUnit.SECONDS);
     assertThat(again.getKey()).isEqualTo(r.getKey());
-    assertThat(keysUnder("shape/")).hasSize(1);
+    assertThat(fake.keysUnder("shape/")).hasSize(1);
     assertThat(again.getHeader().getRevision()).isEqualTo(kv.createRevision());
   }
 
   @Test
   void leaseZeroGrantsASixtySecondLeaseAndAnUnknownLeaseIsEtcdsErrorAsUnknown() throws Exception {
     start(EtcdFakeServer.builder().manualClock());
-    LockResponse r = locks().lock(bs("zero"), 0).get(WAIT, TimeUnit.SECONDS);
-    long lease = keysUnder("zero/").get(0).lease();
+    LockResponse r = locks().lock(FakeWithClient.bs("zero"), 0).get(WAIT, TimeUnit.SECONDS);
+    long lease = fake.keysUnder("zero/").get(0).lease();
     assertThat(r.getKey().toString(UTF_8)).isEqualTo("zero/" + Long.toHexString(lease));
     assertThat(server.lessor().timeToLive(lease).grantedTtl()).isEqualTo(60);
     server.clock().advance(Duration.ofSeconds(61));
-    assertThat(keysUnder("zero/")).isEmpty();
+    assertThat(fake.keysUnder("zero/")).isEmpty();
 
-    assertThatThrownBy(() -> locks().lock(bs("zero"), 0x1234).get(WAIT, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> locks().lock(FakeWithClient.bs("zero"), 0x1234).get(WAIT, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(StatusRuntimeException.class)
         .hasMessage("UNKNOWN: etcdserver: requested lease not found");
@@ -173,18 +150,18 @@ class LockClientTest {
   @Test
   void whenTheHoldersLeaseExpiresTheNextWaiterGetsTheLock() throws Exception {
     start(EtcdFakeServer.builder().manualClock());
-    long holder = lease(10);
-    long waiter = lease(100);
-    LockResponse held = locks().lock(bs("expiry"), holder).get(WAIT, TimeUnit.SECONDS);
-    CompletableFuture<LockResponse> next = locks().lock(bs("expiry"), waiter);
-    awaitKeys("expiry/", 2);
+    long holder = fake.lease(10);
+    long waiter = fake.lease(100);
+    LockResponse held = locks().lock(FakeWithClient.bs("expiry"), holder).get(WAIT, TimeUnit.SECONDS);
+    CompletableFuture<LockResponse> next = locks().lock(FakeWithClient.bs("expiry"), waiter);
+    fake.awaitKeys("expiry/", 2);
     assertThat(next).isNotDone();
 
     server.clock().advance(Duration.ofSeconds(11));
 
     LockResponse got = next.get(WAIT, TimeUnit.SECONDS);
     assertThat(got.getKey().toString(UTF_8)).isEqualTo("expiry/" + Long.toHexString(waiter));
-    assertThat(keysUnder("expiry/")).extracting(kv -> kv.key().toStringUtf8())
+    assertThat(fake.keysUnder("expiry/")).extracting(kv -> kv.key().toStringUtf8())
         .containsExactly("expiry/" + Long.toHexString(waiter));
     assertThat(held.getKey()).isNotEqualTo(got.getKey());
   }
@@ -192,23 +169,23 @@ class LockClientTest {
   @Test
   void aCancelledLockCallDeletesItsWaitingKey() throws Exception {
     start(EtcdFakeServer.builder());
-    long holder = lease(60);
-    long waiter = lease(60);
-    locks().lock(bs("cancel"), holder).get(WAIT, TimeUnit.SECONDS);
+    long holder = fake.lease(60);
+    long waiter = fake.lease(60);
+    locks().lock(FakeWithClient.bs("cancel"), holder).get(WAIT, TimeUnit.SECONDS);
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     try {
       ExecutorService one = Executors.newSingleThreadExecutor();
       io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
       Future<?> call = one.submit(() -> ctx.run(() -> LockGrpc.newBlockingStub(channel)
           .lock(LockRequest.newBuilder().setName(ByteString.copyFromUtf8("cancel")).setLease(waiter).build())));
-      awaitKeys("cancel/", 2);
+      fake.awaitKeys("cancel/", 2);
       ctx.cancel(null);
       assertThatThrownBy(() -> call.get(WAIT, TimeUnit.SECONDS))
           .hasCauseInstanceOf(StatusRuntimeException.class)
           .cause().satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
               .isEqualTo(Status.Code.CANCELLED));
-      awaitKeys("cancel/", 1);
-      assertThat(keysUnder("cancel/").get(0).key().toStringUtf8()).isEqualTo("cancel/" + Long.toHexString(holder));
+      fake.awaitKeys("cancel/", 1);
+      assertThat(fake.keysUnder("cancel/").get(0).key().toStringUtf8()).isEqualTo("cancel/" + Long.toHexString(holder));
       one.shutdownNow();
     } finally {
       channel.shutdownNow();
