@@ -19,6 +19,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 
@@ -78,8 +79,25 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         .build());
   }
 
+  /**
+   * One response per request, pulled one request at a time: while the client does not read its
+   * responses the stream stops reading requests (as etcd's blocking Send does), so a keep-alive
+   * flood cannot make the server buffer without bound.
+   */
   @Override
   public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {
+    ServerCallStreamObserver<LeaseKeepAliveResponse> call = (ServerCallStreamObserver<LeaseKeepAliveResponse>) responses;
+    call.disableAutoRequest();
+    boolean[] wantsNext = {false};
+    call.setOnReadyHandler(() -> {
+      synchronized (responses) {
+        if (wantsNext[0] && call.isReady()) {
+          wantsNext[0] = false;
+          call.request(1);
+        }
+      }
+    });
+    call.request(1);
     return new StreamObserver<>() {
       @Override
       public void onNext(LeaseKeepAliveRequest request) {
@@ -97,6 +115,11 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         }
         synchronized (responses) {
           responses.onNext(response);
+          if (call.isReady()) {
+            call.request(1);
+          } else {
+            wantsNext[0] = true;
+          }
         }
       }
 
