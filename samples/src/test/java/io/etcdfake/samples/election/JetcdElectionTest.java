@@ -32,10 +32,14 @@ class JetcdElectionTest {
       assertThat(string(election.leader(NAME).get(30, TimeUnit.SECONDS).getKv().getValue())).isEqualTo("w1");
 
       List<String> observed = new CopyOnWriteArrayList<>();
+      CountDownLatch sawW1 = new CountDownLatch(1);
       CountDownLatch sawW2 = new CountDownLatch(1);
       election.observe(NAME, new Election.Listener() {
         @Override public void onNext(LeaderResponse r) { 
           observed.add(string(r.getKv().getValue()));
+          if (observed.contains("w1")) {
+            sawW1.countDown();
+          }
           if (observed.contains("w2")) {
             sawW2.countDown();
           }
@@ -45,6 +49,8 @@ class JetcdElectionTest {
       });
       CompletableFuture<CampaignResponse> w2 = election.campaign(NAME, s2.leaseId(), bytes("w2"));
 
+      // the observe stream reaches the server a moment later: resign only once it reported w1
+      assertThat(sawW1.await(30, TimeUnit.SECONDS)).isTrue();
       election.resign(w1).get(30, TimeUnit.SECONDS);
       w2.get(30, TimeUnit.SECONDS);
       assertThat(string(election.leader(NAME).get(30, TimeUnit.SECONDS).getKv().getValue())).isEqualTo("w2");
