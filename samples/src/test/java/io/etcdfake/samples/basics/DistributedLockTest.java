@@ -12,6 +12,7 @@ import io.etcdfake.samples.recipes.Session;
 import io.etcdfake.server.EtcdFakeServer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.Test;
 class DistributedLockTest {
   private static final String PREFIX = "/funtester/";
   private static final Duration WAIT = Duration.ofSeconds(30);
+  /** A thread per task: the common pool may have a single thread on a small machine. */
+  private static final Executor THREADS = task -> new Thread(task).start();
 
   @Test
   void secondContenderWaitsUntilTheFirstReleases(Client client) throws Exception {
@@ -30,7 +33,7 @@ class DistributedLockTest {
       assertThat(Queueing.first(client, PREFIX).getKey()).isEqualTo(a.key());
 
       CountDownLatch bQueued = awaitPut(client, b.key());
-      CompletableFuture<Void> bLocked = CompletableFuture.runAsync(() -> lockQuietly(b));
+      CompletableFuture<Void> bLocked = CompletableFuture.runAsync(() -> lockQuietly(b), THREADS);
       assertThat(bQueued.await(30, TimeUnit.SECONDS)).isTrue();
       // b's key is written, so b is in the queue behind a and cannot hold the lock while a does
       assertThat(bLocked).isNotDone();
@@ -53,7 +56,7 @@ class DistributedLockTest {
       DistributedLock b = new DistributedLock(client, PREFIX, waiting);
       a.lock(WAIT);
       CountDownLatch bQueued = awaitPut(client, b.key());
-      CompletableFuture<Void> bLocked = CompletableFuture.runAsync(() -> lockQuietly(b));
+      CompletableFuture<Void> bLocked = CompletableFuture.runAsync(() -> lockQuietly(b), THREADS);
       assertThat(bQueued.await(30, TimeUnit.SECONDS)).isTrue();
 
       dying.crash();
