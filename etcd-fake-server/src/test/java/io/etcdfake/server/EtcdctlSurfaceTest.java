@@ -69,16 +69,7 @@ class EtcdctlSurfaceTest {
   }
 
   private static String etcdctl(String endpoint, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(ETCDCTL, "--endpoints=" + endpoint, "--command-timeout=20s"));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().put("ETCDCTL_API", "3");
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(WAIT, TimeUnit.SECONDS)).isTrue();
-    StringBuilder kept = new StringBuilder("exit " + p.exitValue() + "\n");
-    output.lines().filter(l -> !l.startsWith("{\"level\"")).forEach(l -> kept.append(l).append('\n'));
-    return kept.toString();
+    return Etcdctl.run(endpoint, args);
   }
 
   /** What differs between any two etcds: ids, names, addresses, versions, sizes, indexes, timings. */
