@@ -43,7 +43,6 @@ import io.etcdfake.server.auth.Permission;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -78,20 +77,10 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
 
   /** This service with AuthStatus added, ready for the server builder. */
   public ServerServiceDefinition definition() {
-    ServerServiceDefinition generated = bindService();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(AuthGrpc.SERVICE_NAME)
-        .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
-    for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
-      descriptor.addMethod(m.getMethodDescriptor());
-    }
-    descriptor.addMethod(AUTH_STATUS);
-    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
-    for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
-      b.addMethod(m);
-    }
-    b.addMethod(AUTH_STATUS, ServerCalls.asyncUnaryCall(this::authStatus));
-    return b.build();
+    return Calls.withMethod(bindService(),
+        ServerMethodDefinition.create(AUTH_STATUS, ServerCalls.asyncUnaryCall(this::authStatus)));
   }
+
 
   private ResponseHeader header() {
     return headers.of(kvRevision.getAsLong());

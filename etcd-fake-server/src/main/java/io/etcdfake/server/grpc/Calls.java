@@ -1,6 +1,9 @@
 package io.etcdfake.server.grpc;
 
 import io.etcdfake.server.errors.EtcdException;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -10,6 +13,20 @@ import java.util.logging.Logger;
 
 /** Runs a unary call against the core and answers it, with etcd's errors turned into gRPC statuses. */
 public final class Calls {
+
+  /**
+   * A generated service with one more method that jetcd's copy of etcd's protos lacks (declared by
+   * hand), so that clients built on newer protos reach it.
+   */
+  public static ServerServiceDefinition withMethod(ServerServiceDefinition generated, ServerMethodDefinition<?, ?> extra) {
+    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(generated.getServiceDescriptor().getName())
+        .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
+    generated.getMethods().forEach(m -> descriptor.addMethod(m.getMethodDescriptor()));
+    descriptor.addMethod(extra.getMethodDescriptor());
+    ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
+    generated.getMethods().forEach(out::addMethod);
+    return out.addMethod(extra).build();
+  }
   private static final Logger LOG = Logger.getLogger(Calls.class.getName());
 
   private Calls() {}

@@ -16,7 +16,6 @@ import io.etcdfake.server.mvcc.MvccStore;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -48,17 +47,10 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   /** The service with LeaseLeases added to jetcd's four methods. */
   public ServerServiceDefinition definition() {
-    ServerServiceDefinition generated = bindService();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(LeaseGrpc.SERVICE_NAME)
-        .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
-    generated.getMethods().forEach(m -> descriptor.addMethod(m.getMethodDescriptor()));
-    descriptor.addMethod(LEASE_LEASES);
-    ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
-    generated.getMethods().forEach(out::addMethod);
-    out.addMethod(ServerMethodDefinition.create(LEASE_LEASES,
+    return Calls.withMethod(bindService(), ServerMethodDefinition.create(LEASE_LEASES,
         ServerCalls.asyncUnaryCall((request, responses) -> Calls.unary(responses, this::leases))));
-    return out.build();
   }
+
 
   @Override
   public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> responses) {
