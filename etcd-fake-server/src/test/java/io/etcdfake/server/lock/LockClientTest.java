@@ -55,6 +55,20 @@ class LockClientTest {
     return client.getLockClient();
   }
 
+  private record HolderAndWaiter(LockResponse held, long waiter, CompletableFuture<LockResponse> next) {}
+
+  /** On a manual clock: a lock held with a lease of {@code holderTtl} s, and a second one waiting with its own lease. */
+  private HolderAndWaiter holderAndWaiter(String name, long holderTtl, long waiterTtl) throws Exception {
+    start(EtcdFakeServer.builder().manualClock());
+    long holder = fake.lease(holderTtl);
+    long waiter = fake.lease(waiterTtl);
+    LockResponse held = locks().lock(FakeWithClient.bs(name), holder).get(WAIT, TimeUnit.SECONDS);
+    CompletableFuture<LockResponse> next = locks().lock(FakeWithClient.bs(name), waiter);
+    fake.awaitKeys(name + "/", 2);
+    assertThat(next).as("the second lock waits").isNotDone();
+    return new HolderAndWaiter(held, waiter, next);
+  }
+
   @Test
   void twentyThreadsIncrementingUnderTheLockLoseNoUpdate() throws Exception {
     start(EtcdFakeServer.builder());
@@ -149,39 +163,26 @@ class LockClientTest {
 
   @Test
   void whenTheHoldersLeaseExpiresTheNextWaiterGetsTheLock() throws Exception {
-    start(EtcdFakeServer.builder().manualClock());
-    long holder = fake.lease(10);
-    long waiter = fake.lease(100);
-    LockResponse held = locks().lock(FakeWithClient.bs("expiry"), holder).get(WAIT, TimeUnit.SECONDS);
-    CompletableFuture<LockResponse> next = locks().lock(FakeWithClient.bs("expiry"), waiter);
-    fake.awaitKeys("expiry/", 2);
-    assertThat(next).isNotDone();
-
+    HolderAndWaiter lock = holderAndWaiter("expiry", 10, 100);
     server.clock().advance(Duration.ofSeconds(11));
 
-    LockResponse got = next.get(WAIT, TimeUnit.SECONDS);
-    assertThat(got.getKey().toString(UTF_8)).isEqualTo("expiry/" + Long.toHexString(waiter));
+    LockResponse got = lock.next().get(WAIT, TimeUnit.SECONDS);
+    assertThat(got.getKey().toString(UTF_8)).isEqualTo("expiry/" + Long.toHexString(lock.waiter()));
     assertThat(fake.keysUnder("expiry/")).extracting(kv -> kv.key().toStringUtf8())
-        .containsExactly("expiry/" + Long.toHexString(waiter));
-    assertThat(held.getKey()).isNotEqualTo(got.getKey());
+        .containsExactly("expiry/" + Long.toHexString(lock.waiter()));
+    assertThat(lock.held().getKey()).isNotEqualTo(got.getKey());
   }
 
   /** etcd 3.5's mutex checks its own key once the older holders are gone; 3.4 reported success here. */
   @Test
   void aWaiterWhoseOwnLeaseExpiredIsToldItsSessionExpiredWhenItsTurnComes() throws Exception {
-    start(EtcdFakeServer.builder().manualClock());
-    long holder = fake.lease(100);
-    long waiter = fake.lease(10);
-    LockResponse held = locks().lock(FakeWithClient.bs("expired"), holder).get(WAIT, TimeUnit.SECONDS);
-    CompletableFuture<LockResponse> next = locks().lock(FakeWithClient.bs("expired"), waiter);
-    fake.awaitKeys("expired/", 2);
-
+    HolderAndWaiter lock = holderAndWaiter("expired", 100, 10);
     server.clock().advance(Duration.ofSeconds(11));
     fake.awaitKeys("expired/", 1);
-    assertThat(next).as("still waiting for the holder").isNotDone();
+    assertThat(lock.next()).as("still waiting for the holder").isNotDone();
 
-    locks().unlock(held.getKey()).get(WAIT, TimeUnit.SECONDS);
-    assertThatThrownBy(() -> next.get(WAIT, TimeUnit.SECONDS))
+    locks().unlock(lock.held().getKey()).get(WAIT, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> lock.next().get(WAIT, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .rootCause().isInstanceOf(StatusRuntimeException.class)
         .satisfies(e -> {
