@@ -1,5 +1,6 @@
 package io.etcdfake.server.grpc;
 
+import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -38,7 +39,9 @@ public final class MessageSizeLimit implements ServerInterceptor {
         if (closed) {
           return;
         }
-        int size = message instanceof MessageLite m ? m.getSerializedSize() : 0;
+        // a txn cut by NestingLimit is judged by the size it came with
+        int size = message instanceof Message m ? NestingLimit.wireSize(m)
+            : message instanceof MessageLite m ? m.getSerializedSize() : 0;
         if (size > maxBytes) {
           closed = true;
           call.close(Status.RESOURCE_EXHAUSTED.withDescription(
