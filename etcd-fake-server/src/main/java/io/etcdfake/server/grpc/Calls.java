@@ -37,7 +37,7 @@ public final class Calls {
   /**
    * A call listener that runs {@code check} on each request before the service sees it; a check that
    * throws closes the call with etcd's status for it, and the service never hears of the call's end.
-   * The shape of every guard that refuses a request up front (auth, quota).
+   * The shape of every guard that refuses a request up front (auth, quota, message size).
    */
   public static <Q, A> ServerCall.Listener<Q> checkingEachRequest(
       ServerCall<Q, A> call, ServerCall.Listener<Q> service, Consumer<Q> check) {
