@@ -50,7 +50,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -204,11 +205,14 @@ public final class EtcdFakeServer implements AutoCloseable {
    */
   private static ExecutorService newExecutor(int threads) {
     AtomicInteger n = new AtomicInteger();
-    return Executors.newFixedThreadPool(threads, r -> {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
       Thread t = new Thread(r, EXECUTOR_THREAD_PREFIX + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
+    // idle threads go, as grpc-java's own pool lets them: a server left open costs no thread
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** Lets work queued by calls that just ended (a cancelled waiter deleting its key) finish, then stops the pool. */

@@ -22,7 +22,9 @@ import io.grpc.stub.StreamObserver;
 import io.etcdfake.server.mvcc.KeyValue;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -52,10 +54,24 @@ class ResourceBoundsTest {
     return f;
   }
 
-  private static int serverThreads() {
-    return (int) Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith(EtcdFakeServer.EXECUTOR_THREAD_PREFIX))
-        .count();
+  /** executor threads of servers other tests left open: not this test's server */
+  private final Set<Thread> othersThreads = executorThreads();
+
+  private static Set<Thread> executorThreads() {
+    Set<Thread> out = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.isAlive() && t.getName().startsWith(EtcdFakeServer.EXECUTOR_THREAD_PREFIX)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** The executor threads of this test's server: those that were not there before it started. */
+  private int serverThreads() {
+    Set<Thread> now = executorThreads();
+    now.removeAll(othersThreads);
+    return now.size();
   }
 
   private static long[] leases(Client client, int n) throws Exception {
