@@ -95,7 +95,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     this.lessor = new Lessor(store, config.clock, identity.memberId());
     store.setLeaseIndex(lessor);
     this.membership = new Membership(identity, this::memberClientUrls);
-    this.maintenance = new Maintenance(store, new Alarms(store), membership, identity, config.etcdVersion,
+    this.maintenance = new Maintenance(store, lessor, new Alarms(store), membership, identity, config.etcdVersion,
         config.quotaBackendBytes);
     if (config.restoreFrom != null) {
       try {
@@ -275,9 +275,9 @@ public final class EtcdFakeServer implements AutoCloseable {
   }
 
   /**
-   * Writes a snapshot of the key space (every retained revision, the compaction point and the
-   * alarms) in the fake's own format, the bytes etcd's Snapshot RPC streams; restore it with
-   * {@link Builder#restore(InputStream)}. Leases are not part of it.
+   * Writes a snapshot of the key space (every retained revision, the compaction point), the alarms
+   * and the leases in the fake's own format, the bytes etcd's Snapshot RPC streams; restore it with
+   * {@link Builder#restore(InputStream)}, which gives each lease its full TTL again, as etcd does.
    */
   public void snapshot(OutputStream out) throws IOException {
     out.write(maintenance.snapshot());

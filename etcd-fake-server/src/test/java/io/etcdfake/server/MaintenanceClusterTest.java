@@ -9,17 +9,20 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Maintenance;
 import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.cluster.MemberAddResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.maintenance.AlarmMember;
 import io.etcd.jetcd.maintenance.AlarmType;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcdfake.server.maintenance.Alarm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -182,6 +185,44 @@ class MaintenanceClusterTest {
     server.snapshot(direct);
     try (EtcdFakeServer again = EtcdFakeServer.builder().restore(new ByteArrayInputStream(direct.toByteArray())).build()) {
       assertThat(again.store().currentRevision()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void snapshotKeepsLeasesWithTheirKeysAndRestoreGivesThemTheirFullTtl() throws Exception {
+    long kept = get(client.getLeaseClient().grant(60)).getID();
+    long ended = get(client.getLeaseClient().grant(30)).getID();
+    long empty = get(client.getLeaseClient().grant(45)).getID();
+    get(client.getKVClient().put(bs("session/1"), bs("x"), PutOption.builder().withLeaseId(kept).build()));
+    get(client.getKVClient().put(bs("session/2"), bs("y"), PutOption.builder().withLeaseId(ended).build()));
+    // a key that moved off its lease, and one deleted, stay off it
+    get(client.getKVClient().put(bs("moved"), bs("1"), PutOption.builder().withLeaseId(ended).build()));
+    get(client.getKVClient().put(bs("moved"), bs("2")));
+    get(client.getKVClient().put(bs("gone"), bs("1"), PutOption.builder().withLeaseId(kept).build()));
+    get(client.getKVClient().delete(bs("gone")));
+    ByteArrayOutputStream saved = new ByteArrayOutputStream();
+    get(client.getMaintenanceClient().snapshot(saved));
+
+    try (EtcdFakeServer restored = EtcdFakeServer.builder().manualClock()
+            .restore(new ByteArrayInputStream(saved.toByteArray())).build().start();
+        Client c = Client.builder().endpoints(restored.clientEndpoints()).build()) {
+      assertThat(restored.lessor().leases()).containsExactlyInAnyOrder(kept, ended, empty);
+      LeaseTimeToLiveResponse ttl = get(c.getLeaseClient().timeToLive(kept, LeaseOption.newBuilder().withAttachedKeys().build()));
+      assertThat(ttl.getGrantedTTL()).isEqualTo(60);
+      assertThat(ttl.getTTL()).isEqualTo(60);
+      assertThat(ttl.getKeys()).containsExactly(bs("session/1"));
+      assertThat(get(c.getLeaseClient().timeToLive(ended, LeaseOption.newBuilder().withAttachedKeys().build())).getKeys())
+          .containsExactly(bs("session/2"));
+
+      // the restored leases expire on the new server's clock and take their keys with them
+      restored.clock().advance(Duration.ofSeconds(31));
+      assertThat(get(c.getKVClient().get(bs("session/2"))).getKvs()).isEmpty();
+      assertThat(get(c.getKVClient().get(bs("moved"))).getKvs()).singleElement()
+          .satisfies(kv -> assertThat(kv.getValue()).isEqualTo(bs("2")));
+      assertThat(get(c.getKVClient().get(bs("session/1"))).getKvs()).hasSize(1);
+      restored.clock().advance(Duration.ofSeconds(30));
+      assertThat(get(c.getKVClient().get(bs("session/1"))).getKvs()).isEmpty();
+      assertThat(restored.lessor().leases()).isEmpty();
     }
   }
 

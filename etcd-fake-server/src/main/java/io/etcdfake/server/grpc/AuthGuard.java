@@ -9,7 +9,6 @@ import io.etcdfake.server.auth.AuthStore;
 import io.etcdfake.server.errors.EtcdError;
 import io.etcdfake.server.errors.EtcdException;
 import io.etcdfake.server.errors.StatusCode;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -85,32 +84,10 @@ public final class AuthGuard implements ServerInterceptor {
     if (check == null) {
       return delegate;
     }
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
-      private boolean refused;
-
-      @Override
-      public void onMessage(Q message) {
-        if (refused) {
-          return;
-        }
-        if (auth.isEnabled()) {
-          try {
-            check.accept(auth, message);
-          } catch (RuntimeException e) {
-            refused = true;
-            call.close(Calls.toStatus(e).getStatus(), new Metadata());
-            return;
-          }
-        }
-        super.onMessage(message);
+    return Calls.checkingEachRequest(call, delegate, message -> {
+      if (auth.isEnabled()) {
+        check.accept(auth, message);
       }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-    };
+    });
   }
 }

@@ -1,12 +1,16 @@
 package io.etcdfake.server.grpc;
 
 import io.etcdfake.server.errors.EtcdException;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -27,6 +31,41 @@ public final class Calls {
     generated.getMethods().forEach(out::addMethod);
     return out.addMethod(extra).build();
   }
+
+  /**
+   * A call listener that runs {@code check} on each request before the service sees it; a check that
+   * throws closes the call with etcd's status for it, and the service never hears of the call's end.
+   * The shape of every guard that refuses a request up front (auth, quota, message size).
+   */
+  public static <Q, A> ServerCall.Listener<Q> checkingEachRequest(
+      ServerCall<Q, A> call, ServerCall.Listener<Q> service, Consumer<Q> check) {
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(service) {
+      private boolean refused;
+
+      @Override
+      public void onMessage(Q message) {
+        if (refused) {
+          return;
+        }
+        try {
+          check.accept(message);
+        } catch (RuntimeException e) {
+          refused = true;
+          call.close(toStatus(e).getStatus(), new Metadata());
+          return;
+        }
+        super.onMessage(message);
+      }
+
+      @Override
+      public void onHalfClose() {
+        if (!refused) {
+          super.onHalfClose();
+        }
+      }
+    };
+  }
+
   private static final Logger LOG = Logger.getLogger(Calls.class.getName());
 
   private Calls() {}

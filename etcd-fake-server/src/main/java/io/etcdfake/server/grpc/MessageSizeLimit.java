@@ -1,7 +1,6 @@
 package io.etcdfake.server.grpc;
 
 import com.google.protobuf.MessageLite;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -30,30 +29,12 @@ public final class MessageSizeLimit implements ServerInterceptor {
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     ServerCall.Listener<Q> delegate = next.startCall(call, headers);
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
-      private boolean closed;
-
-      @Override
-      public void onMessage(Q message) {
-        if (closed) {
-          return;
-        }
-        int size = message instanceof MessageLite m ? m.getSerializedSize() : 0;
-        if (size > maxBytes) {
-          closed = true;
-          call.close(Status.RESOURCE_EXHAUSTED.withDescription(
-              "grpc: received message larger than max (" + size + " vs. " + maxBytes + ")"), new Metadata());
-          return;
-        }
-        super.onMessage(message);
+    return Calls.checkingEachRequest(call, delegate, message -> {
+      int size = message instanceof MessageLite m ? m.getSerializedSize() : 0;
+      if (size > maxBytes) {
+        throw Status.RESOURCE_EXHAUSTED.withDescription(
+            "grpc: received message larger than max (" + size + " vs. " + maxBytes + ")").asRuntimeException();
       }
-
-      @Override
-      public void onHalfClose() {
-        if (!closed) {
-          super.onHalfClose();
-        }
-      }
-    };
+    });
   }
 }

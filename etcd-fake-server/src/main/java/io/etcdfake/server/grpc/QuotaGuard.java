@@ -4,7 +4,6 @@ import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcdfake.server.maintenance.Maintenance;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -36,28 +35,7 @@ public final class QuotaGuard implements ServerInterceptor {
     if (!guarded) {
       return delegate;
     }
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
-      private boolean refused;
-
-      @Override
-      public void onMessage(Q message) {
-        try {
-          maintenance.checkQuota(cost(message));
-        } catch (RuntimeException e) {
-          refused = true;
-          call.close(Calls.toStatus(e).getStatus(), new Metadata());
-          return;
-        }
-        super.onMessage(message);
-      }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-    };
+    return Calls.checkingEachRequest(call, delegate, message -> maintenance.checkQuota(cost(message)));
   }
 
   static long cost(Object request) {

@@ -205,6 +205,26 @@ public final class Lessor implements LeaseIndex {
     }
   }
 
+  /** Every lease's id and granted TTL, by id: what a snapshot keeps of the lessor. */
+  public synchronized List<Grant> grants() {
+    return leases.values().stream().map(l -> new Grant(l.id, l.ttl)).sorted(Comparator.comparingLong(Grant::id)).toList();
+  }
+
+  /**
+   * Replaces every lease with a snapshot's, each with its full TTL from now (as etcd's lessor does when
+   * it recovers leases and its member becomes leader), attached to {@code keysByLease}: the live keys
+   * of the restored store that name each lease.
+   */
+  public synchronized void restore(List<Grant> grants, Map<Long, List<ByteString>> keysByLease) {
+    leases.clear();
+    for (Grant g : grants) {
+      Lease l = new Lease(g.id(), g.ttl());
+      refresh(l);
+      l.keys.addAll(keysByLease.getOrDefault(g.id(), List.of()));
+      leases.put(l.id, l);
+    }
+  }
+
   /** Drops every lease without touching the store (the caller resets the store too). */
   public synchronized void reset() {
     leases.clear();

@@ -1,7 +1,9 @@
 package io.etcdfake.server.maintenance;
 
+import com.google.protobuf.ByteString;
 import io.etcdfake.server.MemberIdentity;
 import io.etcdfake.server.errors.EtcdError;
+import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.membership.Member;
 import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.mvcc.KeyValue;
@@ -9,7 +11,10 @@ import io.etcdfake.server.mvcc.MvccState;
 import io.etcdfake.server.mvcc.MvccStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,6 +36,7 @@ public final class Maintenance {
   static final long FRESH_IN_USE = 4 * PAGE;
 
   private final MvccStore store;
+  private final Lessor lessor;
   private final Alarms alarms;
   private final Membership membership;
   private final MemberIdentity identity;
@@ -40,9 +46,10 @@ public final class Maintenance {
   /** bbolt's file only grows until a defragmentation; this is its high-water mark. */
   private long dbSize = FRESH_IN_USE + PAGE;
 
-  public Maintenance(MvccStore store, Alarms alarms, Membership membership, MemberIdentity identity,
+  public Maintenance(MvccStore store, Lessor lessor, Alarms alarms, Membership membership, MemberIdentity identity,
       String version, long quotaBytes) {
     this.store = store;
+    this.lessor = lessor;
     this.alarms = alarms;
     this.membership = membership;
     this.identity = identity;
@@ -142,17 +149,34 @@ public final class Maintenance {
 
   /** The snapshot's bytes (see {@link SnapshotFormat}), its SHA-256 at the end. */
   public byte[] snapshot() {
-    return SnapshotFormat.write(new SnapshotFormat.Contents(store.exportState(), alarms.all()));
+    // the store's lock before the lessor's, as everywhere (see Lessor): exported one after the other
+    return SnapshotFormat.write(new SnapshotFormat.Contents(store.exportState(), alarms.all(), lessor.grants()));
   }
 
-  /** Replaces the key space and the alarms with a snapshot's. */
+  /** Replaces the key space, the leases and the alarms with a snapshot's. */
   public void restore(InputStream snapshot) throws IOException {
     SnapshotFormat.Contents contents = SnapshotFormat.read(snapshot);
     store.importState(contents.state());
+    lessor.restore(contents.leases(), keysByLease(contents.state()));
     alarms.clear();
     for (Alarm a : contents.alarms()) {
       alarms.activate(a.memberId(), a.type());
     }
+  }
+
+  /** The live keys of a state that name a lease: each key's last version, unless that is a deletion. */
+  private static Map<Long, List<ByteString>> keysByLease(MvccState state) {
+    Map<ByteString, KeyValue> latest = new HashMap<>();
+    for (MvccState.Entry e : state.entries()) {
+      latest.put(e.kv().key(), e.kv()); // entries come in revision order: the last one wins
+    }
+    Map<Long, List<ByteString>> out = new HashMap<>();
+    for (KeyValue kv : latest.values()) {
+      if (kv.version() != 0 && kv.lease() != 0) {
+        out.computeIfAbsent(kv.lease(), id -> new ArrayList<>()).add(kv.key());
+      }
+    }
+    return out;
   }
 
   /** Back to a fresh member: no alarms, the first raft index, a fresh database size. */

@@ -1,6 +1,7 @@
 package io.etcdfake.server.maintenance;
 
 import com.google.protobuf.ByteString;
+import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.mvcc.KeyValue;
 import io.etcdfake.server.mvcc.MvccState;
 import java.io.ByteArrayOutputStream;
@@ -17,18 +18,19 @@ import java.util.List;
 
 /**
  * The fake's snapshot file (not bbolt; documented in docs/snapshot-format.md): a magic line, the
- * store's revisions, every retained version in backend order and the raised alarms, all big-endian,
+ * store's revisions, every retained version in backend order, the raised alarms and the leases, all big-endian,
  * zeros up to a multiple of 512 bytes (etcdctl checks that a database is made of whole 512-byte
  * blocks), then the SHA-256 of everything before it, which is also how etcd ends its snapshot stream.
  */
 public final class SnapshotFormat {
   static final byte[] MAGIC = "etcd-fake-snapshot\n".getBytes(StandardCharsets.US_ASCII);
-  static final int VERSION = 1;
+  /** 2: leases added after the alarms. */
+  static final int VERSION = 2;
   static final int SHA_BYTES = 32;
   static final int BLOCK = 512;
 
   /** What a snapshot holds. */
-  public record Contents(MvccState state, List<Alarm> alarms) {}
+  public record Contents(MvccState state, List<Alarm> alarms, List<Lessor.Grant> leases) {}
 
   private SnapshotFormat() {}
 
@@ -57,6 +59,11 @@ public final class SnapshotFormat {
       for (Alarm a : contents.alarms()) {
         out.writeLong(a.memberId());
         out.writeInt(a.type().ordinal());
+      }
+      out.writeInt(contents.leases().size());
+      for (Lessor.Grant l : contents.leases()) {
+        out.writeLong(l.id());
+        out.writeLong(l.ttl());
       }
       out.flush();
       bytes.write(new byte[(BLOCK - bytes.size() % BLOCK) % BLOCK]);
@@ -103,6 +110,11 @@ public final class SnapshotFormat {
       }
       alarms.add(new Alarm(member, Alarm.Type.values()[type]));
     }
+    int leaseCount = data.readInt();
+    List<Lessor.Grant> leases = new ArrayList<>(Math.min(Math.max(leaseCount, 0), 1 << 16));
+    for (int i = 0; i < leaseCount; i++) {
+      leases.add(new Lessor.Grant(data.readLong(), data.readLong()));
+    }
     int end = all.length - data.available();
     int padded = all.length % BLOCK == SHA_BYTES ? all.length - SHA_BYTES : all.length;
     if (padded % BLOCK != 0 || padded < end) {
@@ -116,7 +128,7 @@ public final class SnapshotFormat {
     if (padded < all.length && !Arrays.equals(sha256(all, padded), Arrays.copyOfRange(all, padded, all.length))) {
       throw new IOException("snapshot SHA-256 mismatch: the file is damaged");
     }
-    return new Contents(new MvccState(current, compact, entries), alarms);
+    return new Contents(new MvccState(current, compact, entries), alarms, leases);
   }
 
   private static void writeBytes(DataOutputStream out, ByteString b) throws IOException {

@@ -3,13 +3,12 @@ package io.etcdfake.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
+import io.etcdfake.server.Etcdctl;
+import io.etcdfake.server.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,27 +17,18 @@ import org.junit.jupiter.api.Test;
  * denied and allowed reads and writes with {@code --user}.
  */
 class AuthEtcdctlIT {
-  private static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
+  private static final Path ETCDCTL = Path.of(Etcdctl.PATH);
 
   /**
    * One etcdctl run: exit code, stdout, and the "Error:" line of stderr (its other lines are the Go
    * client's retry warnings, with timestamps).
    */
   private static String etcdctl(String endpoint, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints", endpoint));
+    List<String> cmd = new ArrayList<>(List.of(Etcdctl.PATH, "--endpoints", endpoint));
     cmd.addAll(List.of(args));
-    Path errors = Files.createTempFile("etcdctl", ".err");
-    try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(errors.toFile()).redirectInput(new File("/dev/null"));
-      pb.environment().put("ETCDCTL_API", "3");
-      Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(StandaloneJar.WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
-      String error = Files.readAllLines(errors).stream().filter(l -> l.startsWith("Error:")).findFirst().orElse("");
-      return "exit " + p.exitValue() + "\n" + out + error;
-    } finally {
-      Files.delete(errors);
-    }
+    Processes.Output p = Processes.run(Etcdctl.command(cmd), null, Etcdctl.TIMEOUT);
+    String error = p.stderr().lines().filter(l -> l.startsWith("Error:")).findFirst().orElse("");
+    return "exit " + p.exit() + "\n" + p.stdout() + error;
   }
 
   private static List<String> session(String endpoint) throws Exception {
@@ -71,7 +61,9 @@ class AuthEtcdctlIT {
     t.add(etcdctl(endpoint, "user", "delete", "root"));
     t.add(etcdctl(endpoint, "role", "delete", "app-role"));
     t.add(etcdctl(endpoint, "role", "delete", "root"));
-    t.add(etcdctl(endpoint, "del", "", "--prefix"));
+    // only this session's keys: the reference etcd is shared with other suites
+    t.add(etcdctl(endpoint, "del", "secret"));
+    t.add(etcdctl(endpoint, "del", "app/", "--prefix"));
     return t;
   }
 
@@ -109,7 +101,8 @@ class AuthEtcdctlIT {
         "exit 0\nUser root deleted\n",
         "exit 0\nRole app-role deleted\n",
         "exit 0\nRole root deleted\n",
-        "exit 0\n2\n");
+        "exit 0\n1\n",
+        "exit 0\n1\n");
     String reference = System.getProperty("etcd.reference.endpoint", "");
     if (!reference.isEmpty()) {
       assertThat(session(reference.replace("http://", ""))).as("the same session against etcd at %s", reference)

@@ -3,17 +3,16 @@ package io.etcdfake.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.etcdfake.server.Etcdctl;
+import io.etcdfake.server.Processes;
 import io.etcdfake.server.difftest.DifferentialExtension;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * when a reference etcd is given, the one it gives now.
  */
 class EtcdctlIT {
-  private static final String ETCDCTL = "/usr/bin/etcdctl";
+  private static final String ETCDCTL = Etcdctl.PATH;
 
   /** One server under etcdctl: its endpoint and the revision its keyspace was emptied at. */
   private record Target(String endpoint, long base) {
@@ -104,34 +103,12 @@ class EtcdctlIT {
   private static String run(String endpoint, String stdin, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(ETCDCTL, "--endpoints", endpoint));
     command.addAll(List.of(args));
-    Process p = process(command);
-    if (stdin != null) {
-      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(StandaloneJar.WAIT_SECONDS, TimeUnit.SECONDS)).as("etcdctl %s ends", command).isTrue();
+    Processes.Output p = Processes.run(Etcdctl.command(command), stdin, Etcdctl.TIMEOUT);
     // the client's own JSON log lines carry times and random ids; the error line says what failed
-    String errors = new String(err.join(), StandardCharsets.UTF_8).lines()
+    String errors = p.stderr().lines()
         .filter(l -> !l.startsWith("{\"level\""))
         .map(l -> l + "\n")
         .reduce("", String::concat);
-    return new String(out, StandardCharsets.UTF_8) + (errors.isEmpty() ? "" : "[stderr] " + errors)
-        + (p.exitValue() == 0 ? "" : "[exit " + p.exitValue() + "]\n");
-  }
-
-  private static Process process(List<String> command) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("ETCDCTL_API", "3");
-    return pb.start();
-  }
-
-  private static byte[] readAll(InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      return new byte[0];
-    }
+    return p.stdout() + (errors.isEmpty() ? "" : "[stderr] " + errors) + (p.exit() == 0 ? "" : "[exit " + p.exit() + "]\n");
   }
 }

@@ -3,15 +3,15 @@ package io.etcdfake.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.etcdfake.server.Processes;
 import io.etcdfake.server.difftest.DifferentialExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -94,16 +94,7 @@ class GoClientIT {
       }
       pb.redirectErrorStream(true);
     }
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
-      try {
-        return p.getInputStream().readAllBytes();
-      } catch (IOException e) {
-        return new byte[0];
-      }
-    });
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s ends", command).isTrue();
-    return new Result(p.exitValue(), new String(out.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    Processes.Output out = Processes.run(pb, null, Duration.ofSeconds(120));
+    return new Result(out.exit(), out.stdout());
   }
 }

@@ -2,15 +2,20 @@ package io.etcdfake.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdfake.server.Etcdctl;
+import io.etcdfake.server.Processes;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code etcdctl lock} and {@code etcdctl elect} against the standalone jar. They use Go's client-side
@@ -18,8 +23,11 @@ import org.junit.jupiter.api.Test;
  * max_create_revision, watches from a header revision), so they check the KV, Lease and Watch
  * behaviour those rely on. A second contender waits, and takes over when the first ends.
  */
+// a read of etcdctl's output that never comes fails the test instead of hanging the build
+@Timeout(value = 2, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LockElectEtcdctlIT {
   private static StandaloneJar jar;
+  private static final List<Process> started = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -31,12 +39,20 @@ class LockElectEtcdctlIT {
     jar.close();
   }
 
+  @AfterEach
+  void stopEtcdctls() throws Exception {
+    for (Process p : started) {
+      p.destroyForcibly().waitFor();
+    }
+    started.clear();
+  }
+
   private static Process etcdctl(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints", jar.hostPort()));
+    List<String> command = new ArrayList<>(List.of(Etcdctl.PATH, "--endpoints", jar.hostPort()));
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("ETCDCTL_API", "3");
-    return pb.start();
+    Process p = Etcdctl.command(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(p);
+    return p;
   }
 
   private static BufferedReader out(Process p) {
@@ -44,10 +60,9 @@ class LockElectEtcdctlIT {
   }
 
   private static String finish(Process p) throws Exception {
-    String all = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(StandaloneJar.WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isZero();
-    return all;
+    Processes.Output out = Processes.finish(p, null, Duration.ofSeconds(StandaloneJar.WAIT_SECONDS));
+    assertThat(out.exit()).isZero();
+    return out.stdout();
   }
 
   @Test

@@ -166,6 +166,31 @@ class LockClientTest {
     assertThat(held.getKey()).isNotEqualTo(got.getKey());
   }
 
+  /** etcd 3.5's mutex checks its own key once the older holders are gone; 3.4 reported success here. */
+  @Test
+  void aWaiterWhoseOwnLeaseExpiredIsToldItsSessionExpiredWhenItsTurnComes() throws Exception {
+    start(EtcdFakeServer.builder().manualClock());
+    long holder = fake.lease(100);
+    long waiter = fake.lease(10);
+    LockResponse held = locks().lock(FakeWithClient.bs("expired"), holder).get(WAIT, TimeUnit.SECONDS);
+    CompletableFuture<LockResponse> next = locks().lock(FakeWithClient.bs("expired"), waiter);
+    fake.awaitKeys("expired/", 2);
+
+    server.clock().advance(Duration.ofSeconds(11));
+    fake.awaitKeys("expired/", 1);
+    assertThat(next).as("still waiting for the holder").isNotDone();
+
+    locks().unlock(held.getKey()).get(WAIT, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> next.get(WAIT, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .rootCause().isInstanceOf(StatusRuntimeException.class)
+        .satisfies(e -> {
+          assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN);
+          assertThat(((StatusRuntimeException) e).getStatus().getDescription()).isEqualTo("mutex: session is expired");
+        });
+    assertThat(fake.keysUnder("expired/")).isEmpty();
+  }
+
   @Test
   void aCancelledLockCallDeletesItsWaitingKey() throws Exception {
     start(EtcdFakeServer.builder());

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.etcdfake.server.MemberIdentity;
+import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lease.ManualClock;
 import io.etcdfake.server.membership.Membership;
 import io.etcdfake.server.mvcc.MvccStore;
 import io.etcdfake.server.mvcc.Op;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class KvHashTest {
   private final MvccStore store = new MvccStore();
-  private final Maintenance maintenance = new Maintenance(store, new Alarms(store),
+  private final Maintenance maintenance = new Maintenance(store, new Lessor(store, new ManualClock(), 1), new Alarms(store),
       new Membership(MemberIdentity.defaults(), List::of), MemberIdentity.defaults(), Maintenance.DEFAULT_VERSION, 0);
 
   private static ByteString b(String s) {
@@ -84,7 +86,7 @@ class KvHashTest {
     byte[] snapshot = maintenance.snapshot();
 
     MvccStore other = new MvccStore();
-    Maintenance restored = new Maintenance(other, new Alarms(other), new Membership(MemberIdentity.defaults(), List::of),
+    Maintenance restored = new Maintenance(other, new Lessor(other, new ManualClock(), 1), new Alarms(other), new Membership(MemberIdentity.defaults(), List::of),
         MemberIdentity.defaults(), Maintenance.DEFAULT_VERSION, 0);
     restored.restore(new ByteArrayInputStream(snapshot));
     assertThat(other.currentRevision()).isEqualTo(8);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.etcdfake.server.EtcdFakeServer;
+import io.etcdfake.server.Etcdctl;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,12 +25,11 @@ import org.junit.jupiter.api.Test;
  * and, when a reference etcd is given, against it: the same output for the same writes.
  */
 class EtcdctlWatchTest {
-  private static final String ETCDCTL = "/usr/bin/etcdctl";
   private static EtcdFakeServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of(ETCDCTL)), "etcdctl is not installed");
+    assumeTrue(Files.isExecutable(Path.of(Etcdctl.PATH)), "etcdctl is not installed");
     server = EtcdFakeServer.builder().build().start();
   }
 
@@ -39,28 +40,14 @@ class EtcdctlWatchTest {
     }
   }
 
-  private static Process etcdctl(String endpoint, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(ETCDCTL, "--endpoints=" + endpoint, "--command-timeout=20s"));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().put("ETCDCTL_API", "3");
-    return pb.start();
-  }
-
-  private static String run(String endpoint, String... args) throws Exception {
-    Process p = etcdctl(endpoint, args);
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    return out;
-  }
-
   /** A watch's first {@code lines} lines of output (then it is stopped), or all of it if it exits. */
   private static String watch(String endpoint, int lines, String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of("watch"));
-    all.addAll(List.of(args));
-    Process p = etcdctl(endpoint, all.toArray(String[]::new));
-    StringBuilder out = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    List<String> command = new ArrayList<>(List.of(Etcdctl.PATH, "--endpoints=" + endpoint, "--command-timeout=20s", "watch"));
+    command.addAll(List.of(args));
+    Process p = Etcdctl.command(command).redirectErrorStream(true).start();
+    FutureTask<String> read = new FutureTask<>(() -> {
+      StringBuilder out = new StringBuilder();
+      BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
       String line;
       int n = 0;
       while (n < lines && (line = r.readLine()) != null) {
@@ -69,31 +56,36 @@ class EtcdctlWatchTest {
           n++;
         }
       }
+      return out.toString();
+    });
+    new Thread(read, "etcdctl-watch-output").start();
+    try {
+      // a watch that never prints what is expected fails the test instead of hanging it
+      return read.get(Etcdctl.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } finally {
       p.destroy();
       p.waitFor(30, TimeUnit.SECONDS);
     }
-    return out.toString();
   }
 
   private static long revision(String endpoint) throws Exception {
-    Matcher m = Pattern.compile("\"revision\":(\\d+)").matcher(run(endpoint, "get", "w-base", "-w", "json"));
+    Matcher m = Pattern.compile("\"revision\":(\\d+)").matcher(Etcdctl.run(endpoint, "get", "w-base", "-w", "json"));
     assertThat(m.find()).isTrue();
     return Long.parseLong(m.group(1));
   }
 
   private static List<String> session(String endpoint) throws Exception {
-    run(endpoint, "del", "w/", "--prefix");
+    Etcdctl.run(endpoint, "del", "w/", "--prefix");
     long base = revision(endpoint);
-    run(endpoint, "put", "w/a", "1");
-    run(endpoint, "put", "w/a", "2");
-    run(endpoint, "put", "x", "1");
-    run(endpoint, "del", "w/a");
-    run(endpoint, "put", "w/b", "1");
+    Etcdctl.run(endpoint, "put", "w/a", "1");
+    Etcdctl.run(endpoint, "put", "w/a", "2");
+    Etcdctl.run(endpoint, "put", "x", "1");
+    Etcdctl.run(endpoint, "del", "w/a");
+    Etcdctl.run(endpoint, "put", "w/b", "1");
     List<String> transcript = new ArrayList<>();
     transcript.add(watch(endpoint, 8, "w/a", "--rev=" + (base + 1)));
     transcript.add(watch(endpoint, 16, "w/", "--prefix", "--prev-kv", "--rev=" + (base + 1)));
-    run(endpoint, "compact", String.valueOf(base + 3));
+    Etcdctl.run(endpoint, "compact", String.valueOf(base + 3));
     transcript.add(watch(endpoint, 10, "w/", "--prefix", "--rev=" + (base + 1)));
     return transcript;
   }
