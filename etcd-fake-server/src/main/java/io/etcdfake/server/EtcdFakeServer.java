@@ -158,7 +158,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         .intercept(new AuthGuard(auth))
         .intercept(new TokenInterceptor())
         .intercept(faults.interceptor())
-        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers, auth).bindService()), sizeLimit))
+        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers, auth).bindService(), config.maxTxnOps), sizeLimit))
         .addService(ServerInterceptors.intercept(new AuthService(auth, headers, store::currentRevision).definition(), sizeLimit))
         .addService(new WatchService(watchHub, headers, config.maxRequestBytes, auth))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))

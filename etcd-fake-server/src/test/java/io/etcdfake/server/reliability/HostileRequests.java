@@ -1,6 +1,8 @@
 package io.etcdfake.server.reliability;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import com.google.protobuf.Message;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.Compare;
@@ -11,6 +13,12 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.grpc.MethodDescriptor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -183,4 +191,69 @@ public final class HostileRequests {
       default -> RequestOp.newBuilder().setRequestTxn(txn(depth + 1)).build();
     };
   }
+
+  /**
+   * The wire bytes of a txn whose success branch holds a txn, {@code depth} times, the innermost
+   * putting "deep" = {@code value}. Built from the inside out as length prefixes: protobuf-java cannot
+   * write (or build) a message thousands of levels deep without overflowing the stack.
+   */
+  public static byte[] nestedTxn(int depth, String value) {
+    byte[] put = RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8("deep")).setValue(ByteString.copyFromUtf8(value))).build().toByteArray();
+    byte[][] prefixes = new byte[2 * depth + 1][];
+    int length = put.length;
+    for (int i = 0; i <= 2 * depth; i++) {
+      // even: a TxnRequest's success (2) around the RequestOp; odd: a RequestOp's request_txn (4)
+      prefixes[i] = lengthPrefix(i % 2 == 0 ? 2 : 4, length);
+      length += prefixes[i].length;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(length);
+    for (int i = 2 * depth; i >= 0; i--) {
+      out.writeBytes(prefixes[i]);
+    }
+    out.writeBytes(put);
+    return out.toByteArray();
+  }
+
+  /** The tag and length of a length-delimited field whose content follows. */
+  public static byte[] lengthPrefix(int field, int length) {
+    byte[] b = new byte[CodedOutputStream.computeTagSize(field) + CodedOutputStream.computeUInt32SizeNoTag(length)];
+    CodedOutputStream c = CodedOutputStream.newInstance(b);
+    try {
+      c.writeTag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      c.writeUInt32NoTag(length);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return b;
+  }
+
+  public static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** The method with requests sent as the given wire bytes, and answers read by {@code answers}. */
+  public static <A> MethodDescriptor<byte[], A> asBytes(MethodDescriptor<?, ?> method,
+      MethodDescriptor.Marshaller<A> answers) {
+    return method.toBuilder(BYTES, answers).build();
+  }
+
+  /** Wire bytes as they are, both ways. */
+  public static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
 }
