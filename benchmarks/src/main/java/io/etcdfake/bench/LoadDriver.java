@@ -98,6 +98,8 @@ public final class LoadDriver {
     for (SlotOp op : ops) {
       call(op);
     }
+    AtomicLong all = new AtomicLong();
+    long cpu0 = WatchFanOut.processCpuNanos();
     long start = System.nanoTime();
     long measureFrom = start + settings.warmup.toNanos();
     long end = measureFrom + settings.window.toNanos();
@@ -110,6 +112,7 @@ public final class LoadDriver {
       threads.add(new Thread(() -> {
         Histogram h = new Histogram(MAX_MICROS, 3);
         long n = 0;
+        long done = 0;
         long now;
         while ((now = System.nanoTime()) < end) {
           try {
@@ -122,13 +125,15 @@ public final class LoadDriver {
             }
             continue;
           }
-          long done = System.nanoTime();
-          if (now >= measureFrom && done <= end) {
-            h.recordValue(Math.min(MAX_MICROS, (done - now) / 1000));
+          long answered = System.nanoTime();
+          done++;
+          if (now >= measureFrom && answered <= end) {
+            h.recordValue(Math.min(MAX_MICROS, (answered - now) / 1000));
             n++;
           }
         }
         count.addAndGet(n);
+        all.addAndGet(done);
         synchronized (total) {
           total.add(h);
         }
@@ -141,6 +146,10 @@ public final class LoadDriver {
     if (fatal.get() != null) {
       throw fatal.get();
     }
+    // CPU of this JVM per operation (drivers and clients; with the fake or floor, the server too): less
+    // sensitive than ops/s to what else runs on the machine
+    System.out.printf("  %s %s: %.0f µs CPU of this JVM per op%n", w.label, target,
+        (WatchFanOut.processCpuNanos() - cpu0) / 1e3 / Math.max(1, all.get()));
     return new LoadResult(target, w, count.get(), settings.window.toNanos() / 1e9, total, errors.get(), null);
   }
 
