@@ -46,11 +46,15 @@ public final class LoadDriver {
   }
 
   /**
-   * Watch events for a target: all of them for the fake, whose target this is; a fifth for etcd and
+   * Watch events for a target: all of them for the fake, whose target this is; a tenth for etcd and
    * the floor, enough for their latency at the same rate and watchers, so the run stays short.
    */
   int watchEvents(String target) {
-    return target.equals(Report.FAKE) ? settings.watchEvents : Math.max(1, settings.watchEvents / 5);
+    return target.equals(Report.FAKE) ? settings.watchEvents : compareEvents(settings.watchEvents);
+  }
+
+  static int compareEvents(int watchEvents) {
+    return Math.max(1, watchEvents / 10);
   }
 
   /** Runs one workload against the endpoint; a service the target lacks (UNIMPLEMENTED) is reported as skipped. */
