@@ -250,6 +250,9 @@ public final class WatchHub implements AutoCloseable {
     // watchers that want every event as it is share one list, so the transport can encode it once
     List<Event> events = List.copyOf(revisionEvents);
     for (Watcher w : new ArrayList<>(synced)) {
+      if (!w.active) {
+        continue; // canceled by a listener earlier in this round
+      }
       if (rev < w.nextRevision) {
         continue; // a watch from a future revision
       }
@@ -273,7 +276,7 @@ public final class WatchHub implements AutoCloseable {
           }
         }
       }
-      if (!w.listener.onEvents(rev, mine)) {
+      if (!w.listener.onEvents(rev, mine) && w.active) {
         // too slow now: catch up from history later, from this revision on
         synced.remove(w);
         w.synced = false;
@@ -369,6 +372,9 @@ public final class WatchHub implements AutoCloseable {
       }
       if (!batch.isEmpty() && !w.listener.onEvents(target, batch)) {
         return; // stays unsynced at the same revision; retried when its consumer has room
+      }
+      if (!w.active) {
+        return; // its listener canceled it
       }
       if (more != 0) {
         w.nextRevision = more;
