@@ -46,11 +46,15 @@ public final class LoadDriver {
   }
 
   /**
-   * Watch events for a target: all of them for the fake, whose target this is; a fifth for etcd and
+   * Watch events for a target: all of them for the fake, whose target this is; a tenth for etcd and
    * the floor, enough for their latency at the same rate and watchers, so the run stays short.
    */
   int watchEvents(String target) {
-    return target.equals(Report.FAKE) ? settings.watchEvents : Math.max(1, settings.watchEvents / 5);
+    return target.equals(Report.FAKE) ? settings.watchEvents : compareEvents(settings.watchEvents);
+  }
+
+  static int compareEvents(int watchEvents) {
+    return Math.max(1, watchEvents / 10);
   }
 
   /** Runs one workload against the endpoint; a service the target lacks (UNIMPLEMENTED) is reported as skipped. */
@@ -98,6 +102,8 @@ public final class LoadDriver {
     for (SlotOp op : ops) {
       call(op);
     }
+    AtomicLong all = new AtomicLong();
+    long cpu0 = WatchFanOut.processCpuNanos();
     long start = System.nanoTime();
     long measureFrom = start + settings.warmup.toNanos();
     long end = measureFrom + settings.window.toNanos();
@@ -110,6 +116,7 @@ public final class LoadDriver {
       threads.add(new Thread(() -> {
         Histogram h = new Histogram(MAX_MICROS, 3);
         long n = 0;
+        long done = 0;
         long now;
         while ((now = System.nanoTime()) < end) {
           try {
@@ -122,13 +129,15 @@ public final class LoadDriver {
             }
             continue;
           }
-          long done = System.nanoTime();
-          if (now >= measureFrom && done <= end) {
-            h.recordValue(Math.min(MAX_MICROS, (done - now) / 1000));
+          long answered = System.nanoTime();
+          done++;
+          if (now >= measureFrom && answered <= end) {
+            h.recordValue(Math.min(MAX_MICROS, (answered - now) / 1000));
             n++;
           }
         }
         count.addAndGet(n);
+        all.addAndGet(done);
         synchronized (total) {
           total.add(h);
         }
@@ -141,6 +150,10 @@ public final class LoadDriver {
     if (fatal.get() != null) {
       throw fatal.get();
     }
+    // CPU of this JVM per operation (drivers and clients; with the fake or floor, the server too): less
+    // sensitive than ops/s to what else runs on the machine
+    System.out.printf("  %s %s: %.0f µs CPU of this JVM per op%n", w.label, target,
+        (WatchFanOut.processCpuNanos() - cpu0) / 1e3 / Math.max(1, all.get()));
     return new LoadResult(target, w, count.get(), settings.window.toNanos() / 1e9, total, errors.get(), null);
   }
 

@@ -45,7 +45,7 @@ public final class Run implements Callable<Integer> {
   Integer watchers;
 
   @Option(names = "--watch-events", description = "events of the watch workload on the fake (default 10000, 2000 with "
-      + "--quick); etcd and the floor get a fifth of them at the same rate")
+      + "--quick); etcd and the floor get a tenth of them at the same rate")
   Integer watchEvents;
 
   @Option(names = "--watch-rate", description = "events per second the watch workload's writer puts (default 100)")
@@ -95,17 +95,25 @@ public final class Run implements Callable<Integer> {
       targets.keySet().retainAll(only);
       // JIT warm-up of the driver, jetcd and both in-JVM servers, so the target measured first is not the cold one
       System.out.println("warming up ...");
+      // short windows, and a short watch (3 s at the same rate and watchers) so that its first measured
+      // seconds are not the JIT's
       LoadDriver warmup = new LoadDriver(new LoadDriver.Settings(settings.clients(), settings.concurrency(),
-          Duration.ofMillis(500), Duration.ofMillis(1500), 1, 0, 0, 1, settings.valueBytes()));
-      for (Workload w : List.of(Workload.PUT, Workload.RANGE, Workload.TXN)) {
-        if (workloads.stream().allMatch(x -> x == Workload.WATCH)) {
-          break; // the watch workload warms up on its own
-        }
+          Duration.ofMillis(500), Duration.ofMillis(1500), 1, settings.watchers(), 3 * settings.watchRate(),
+          settings.watchRate(), settings.valueBytes()));
+      List<Workload> warm = new ArrayList<>();
+      if (workloads.stream().anyMatch(x -> x != Workload.WATCH)) {
+        warm.addAll(List.of(Workload.PUT, Workload.RANGE, Workload.TXN));
+      }
+      if (workloads.contains(Workload.WATCH)) {
+        warm.add(Workload.WATCH);
+      }
+      for (Workload w : warm) {
         for (String t : List.of(Report.FAKE, Report.FLOOR)) {
           if (!targets.containsKey(t)) {
             continue;
           }
           warmup.run(t, targets.get(t), w);
+          System.gc();
         }
       }
       for (Workload w : workloads) {
