@@ -243,4 +243,60 @@ class ResourceBoundsTest {
     await("watchers after the client left", server.watchHub()::watcherCount, watchersBefore);
     await("open streams after the client left", server.faults()::openStreams, streamsBefore);
   }
+
+  /**
+   * With one stream per connection, a waiting Lock call takes the only slot and a put on the same
+   * connection waits in the client. Cancelling the Lock frees the slot on the server (its waiting key
+   * goes) and the next call on the connection runs. grpc-java's client sends the put it queued only
+   * when another stream opens on the connection, not when the cancelled one closes: real etcd 3.4 with
+   * --max-concurrent-streams 1 shows the same to the same client, so the test opens one.
+   */
+  @Test
+  void aCancelledCallGivesItsStreamSlotBack() throws Exception {
+    FakeWithClient fake = fake(EtcdFakeServer.builder().maxConcurrentStreams(1));
+    fake.client.getLockClient().lock(bs("slot"), fake.lease(600)).get(WAIT, TimeUnit.SECONDS);
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", fake.server.port()).usePlaintext().build();
+    open.add(ch::shutdownNow);
+    long lease = fake.lease(600);
+    var waiting = LockGrpc.newFutureStub(ch)
+        .lock(LockRequest.newBuilder().setName(ByteString.copyFromUtf8("slot")).setLease(lease).build());
+    fake.awaitKeys("slot/", 2);
+    var queued = KVGrpc.newFutureStub(ch).put(put("queued"));
+    // the put waits in the client behind the lock: while the lock waits, nothing frees the slot
+    assertThat(fake.keysUnder("queued")).isEmpty();
+    assertThat(queued.isDone()).as("a put beyond the one stream allowed").isFalse();
+
+    waiting.cancel(true);
+    fake.awaitKeys("slot/", 1);
+    // the server took the slot back: a new stream on the connection is served, not refused
+    KVGrpc.newBlockingStub(ch).withDeadlineAfter(WAIT, TimeUnit.SECONDS).put(put("next"));
+    queued.get(WAIT, TimeUnit.SECONDS);
+    assertThat(fake.keysUnder("queued")).hasSize(1);
+    assertThat(fake.keysUnder("next")).hasSize(1);
+  }
+
+  /** Calls held up by injected latency wait on a timer, not on a thread: a one-thread server still answers. */
+  @Test
+  void injectedLatencyHoldsNoThread() throws Exception {
+    FakeWithClient fake = fake(EtcdFakeServer.builder().executorThreads(1));
+    fake.server.faults().delay("KV/Put", java.time.Duration.ofMinutes(5));
+    List<CompletableFuture<io.etcd.jetcd.kv.PutResponse>> delayed = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      delayed.add(fake.client.getKVClient().put(bs("slow" + i), bs("v")));
+    }
+    for (int i = 0; i < 20; i++) {
+      assertThat(fake.client.getKVClient().get(bs("slow" + i)).get(WAIT, TimeUnit.SECONDS).getKvs()).isEmpty();
+    }
+    assertThat(delayed).noneMatch(CompletableFuture::isDone);
+    assertThat(serverThreads()).isEqualTo(1);
+    fake.server.faults().clear();
+    for (CompletableFuture<io.etcd.jetcd.kv.PutResponse> put : delayed) {
+      put.get(WAIT, TimeUnit.SECONDS);
+    }
+    assertThat(fake.keysUnder("slow")).hasSize(50);
+  }
+
+  private static PutRequest put(String key) {
+    return PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8("v")).build();
+  }
 }
