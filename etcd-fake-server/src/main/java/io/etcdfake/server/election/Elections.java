@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.etcdfake.server.errors.EtcdException;
 import io.etcdfake.server.errors.StatusCode;
 import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lock.Cancel;
 import io.etcdfake.server.lock.KeyWatch;
 import io.etcdfake.server.lock.OpCheck;
 import io.etcdfake.server.lock.Recipes;
@@ -98,7 +99,7 @@ public final class Elections {
     LeaderKey mine = leader;
     long header = r.revision();
     return Recipes.asClientErrors(
-        Recipes.waitDeletes(store, hub, check, Recipes.prefixOf(name), mine.rev() - 1, abandoned, executor)
+        Recipes.waitDeletes(store, hub, check, Recipes.prefixOf(name), mine.rev() - 1, new Cancel(abandoned), executor)
             .handleAsync((rev, failure) -> {
               if (failure != null) {
                 if (Recipes.cause(failure) instanceof CancellationException) {
@@ -139,26 +140,26 @@ public final class Elections {
   public CompletableFuture<Void> observe(ByteString name, OpCheck check, Observer observer,
       CompletableFuture<?> abandoned) {
     CompletableFuture<Void> ended = new CompletableFuture<>();
-    observeRound(Recipes.prefixOf(name), check, observer, abandoned, ended);
+    observeRound(Recipes.prefixOf(name), check, observer, new Cancel(abandoned), ended);
     return Recipes.asClientErrors(ended);
   }
 
   /** One leader: send it and follow it until deleted, then the next round, on the executor. */
-  private void observeRound(ByteString prefix, OpCheck check, Observer observer, CompletableFuture<?> abandoned,
+  private void observeRound(ByteString prefix, OpCheck check, Observer observer, Cancel cancel,
       CompletableFuture<Void> ended) {
     CompletableFuture<Void> round;
     try {
       Result.Range r = Recipes.range(store, check, Recipes.firstCreated(prefix));
       if (r.kvs().isEmpty()) {
-        round = firstPut(prefix, r.revision(), abandoned).thenComposeAsync(kv -> {
+        round = firstPut(prefix, r.revision(), cancel).thenComposeAsync(kv -> {
           // with several puts in one response the header would be the last; etcd uses the key's
           observer.leader(kv.modRevision(), kv);
-          return followUntilDeleted(kv.key(), kv.modRevision() + 1, observer, abandoned);
+          return followUntilDeleted(kv.key(), kv.modRevision() + 1, observer, cancel);
         }, executor);
       } else {
         KeyValue kv = r.kvs().get(0);
         observer.leader(r.revision(), kv);
-        round = followUntilDeleted(kv.key(), r.revision() + 1, observer, abandoned);
+        round = followUntilDeleted(kv.key(), r.revision() + 1, observer, cancel);
       }
     } catch (RuntimeException e) {
       round = CompletableFuture.failedFuture(e);
@@ -167,14 +168,14 @@ public final class Elections {
       if (e != null) {
         ended.completeExceptionally(e);
       } else {
-        observeRound(prefix, check, observer, abandoned, ended);
+        observeRound(prefix, check, observer, cancel, ended);
       }
     }, executor);
   }
 
-  private CompletableFuture<KeyValue> firstPut(ByteString prefix, long fromRevision, CompletableFuture<?> abandoned) {
+  private CompletableFuture<KeyValue> firstPut(ByteString prefix, long fromRevision, Cancel cancel) {
     KeyValue[] first = new KeyValue[1];
-    return KeyWatch.follow(hub, KeyRange.of(prefix, Recipes.prefixEnd(prefix)), fromRevision, abandoned, (rev, events) -> {
+    return KeyWatch.follow(hub, KeyRange.of(prefix, Recipes.prefixEnd(prefix)), fromRevision, cancel, (rev, events) -> {
       for (Event e : events) {
         if (e.type() == Event.Type.PUT) {
           first[0] = e.kv();
@@ -186,8 +187,8 @@ public final class Elections {
   }
 
   private CompletableFuture<Void> followUntilDeleted(ByteString key, long fromRevision, Observer observer,
-      CompletableFuture<?> abandoned) {
-    return KeyWatch.follow(hub, KeyRange.single(key), fromRevision, abandoned, (rev, events) -> {
+      Cancel cancel) {
+    return KeyWatch.follow(hub, KeyRange.single(key), fromRevision, cancel, (rev, events) -> {
       if (!observer.ready()) {
         return KeyWatch.Step.BUSY;
       }

@@ -9,14 +9,13 @@ import io.etcdfake.server.watch.WatchListener;
 import io.etcdfake.server.watch.WatchOptions;
 import io.etcdfake.server.watch.Watcher;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A watch on the hub followed without holding a thread, the way a Go client ranges over its watch
  * channel: each batch goes to a {@link Follower} on the hub's delivery thread, and the returned
  * future completes when the follower is done. It fails with {@link CancellationException} once
- * {@code abandoned} completes (the call was cancelled), and with etcd's client error when the watch
+ * the call is cancelled, and with etcd's client error when the watch
  * is cancelled under it (compaction, server reset). Dependent work that touches the store must run
  * on an executor ({@code ...Async}): the future may complete on the hub's delivery thread.
  */
@@ -43,7 +42,7 @@ public final class KeyWatch {
   private KeyWatch() {}
 
   public static CompletableFuture<Void> follow(WatchHub hub, KeyRange keys, long startRevision,
-      CompletableFuture<?> abandoned, Follower follower) {
+      Cancel cancel, Follower follower) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Watcher watcher = hub.watch(keys, startRevision, WatchOptions.DEFAULT, new WatchListener() {
       @Override
@@ -68,7 +67,7 @@ public final class KeyWatch {
       }
     });
     done.whenComplete((v, e) -> watcher.cancel());
-    abandoned.whenComplete((v, e) -> done.completeExceptionally(new CancellationException("context canceled")));
+    cancel.add(done);
     return done;
   }
 }

@@ -66,7 +66,7 @@ public final class Locks {
     } catch (RuntimeException e) {
       return Recipes.asClientErrors(CompletableFuture.failedFuture(e));
     }
-    return Recipes.asClientErrors(Recipes.waitDeletes(store, hub, check, prefix, myRev - 1, abandoned, executor)
+    return Recipes.asClientErrors(Recipes.waitDeletes(store, hub, check, prefix, myRev - 1, new Cancel(abandoned), executor)
         .handleAsync((rev, failure) -> {
           if (failure != null) {
             Recipes.delete(store, OpCheck.NONE, myKey);

@@ -83,11 +83,11 @@ public final class Recipes {
    * {@code executor} when the watched key's delete arrives.
    */
   public static CompletableFuture<Long> waitDeletes(MvccStore store, WatchHub hub, OpCheck check, ByteString prefix,
-      long maxCreateRevision, CompletableFuture<?> abandoned, Executor executor) {
+      long maxCreateRevision, Cancel cancel, Executor executor) {
     Op.Range older = new Op.Range(prefix, prefixEnd(prefix), 1, 0, Op.Range.SORT_DESCEND, Op.Range.TARGET_CREATE,
         false, false, false, 0, 0, 0, maxCreateRevision);
-    if (abandoned.isDone()) {
-      return CompletableFuture.failedFuture(new CancellationException("context canceled"));
+    if (cancel.isCancelled()) {
+      return CompletableFuture.failedFuture(Cancel.exception());
     }
     Result.Range r;
     try {
@@ -98,14 +98,14 @@ public final class Recipes {
     if (r.kvs().isEmpty()) {
       return CompletableFuture.completedFuture(r.revision());
     }
-    return KeyWatch.follow(hub, KeyRange.single(r.kvs().get(0).key()), r.revision(), abandoned, (rev, events) -> {
+    return KeyWatch.follow(hub, KeyRange.single(r.kvs().get(0).key()), r.revision(), cancel, (rev, events) -> {
       for (Event e : events) {
         if (e.type() == Event.Type.DELETE) {
           return KeyWatch.Step.DONE;
         }
       }
       return KeyWatch.Step.MORE;
-    }).thenComposeAsync(v -> waitDeletes(store, hub, check, prefix, maxCreateRevision, abandoned, executor), executor);
+    }).thenComposeAsync(v -> waitDeletes(store, hub, check, prefix, maxCreateRevision, cancel, executor), executor);
   }
 
   /** The failure itself, out of the {@link CompletionException} a dependent stage wraps it in. */
