@@ -8,6 +8,9 @@ import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseRevokeRequest;
+import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RequestOp;
@@ -24,7 +27,8 @@ import java.util.Random;
 /**
  * A seeded generator of malformed and hostile KV requests: empty, huge and binary keys, range ends
  * below their key, negative and far-future revisions, extreme limits, unknown compare enums, missing
- * leases, nested and oversized txns. Every field is drawn from values etcd treats specially, mixed
+ * leases, nested and oversized txns, revokes and time-to-live questions of leases that do not exist.
+ * Every field is drawn from values etcd treats specially, mixed
  * with ordinary ones so that some requests succeed and change the data the next ones see.
  *
  * <p>Revisions are small relative numbers or far away (2^40), never near Long.MAX_VALUE, so that the
@@ -35,6 +39,8 @@ public final class HostileRequests {
   private static final String[] KEYS = {"", "a", "b", "c", "k0", "k1", "\0", "\u0001", "\u00ff", "a\0b"};
   private static final long[] REVISIONS = {0, -1, -100, Long.MIN_VALUE, 1, 2, 3, 5, 10, 1L << 40};
   private static final long[] COMPACTIONS = {1, 2, 3, 5, 10, 1L << 40};
+  /** Lease ids: none is ever granted here (a granted one's TTL would depend on timing). */
+  private static final long[] LEASES = {0, -1, 1, 7, 1000, 1L << 40, Long.MIN_VALUE, Long.MAX_VALUE};
   private static final long[] LIMITS = {0, -1, 1, 2, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 31};
 
   /** One request, with the gRPC method that takes it. */
@@ -47,7 +53,14 @@ public final class HostileRequests {
   }
 
   public Hostile<?, ?> next() {
-    int kind = random.nextInt(20);
+    int kind = random.nextInt(22);
+    if (kind == 20) {
+      return new Hostile<>(LeaseGrpc.getLeaseRevokeMethod(), LeaseRevokeRequest.newBuilder().setID(pick(LEASES)).build());
+    }
+    if (kind == 21) {
+      return new Hostile<>(LeaseGrpc.getLeaseTimeToLiveMethod(),
+          LeaseTimeToLiveRequest.newBuilder().setID(pick(LEASES)).setKeys(random.nextBoolean()).build());
+    }
     if (kind < 6) {
       return new Hostile<>(KVGrpc.getRangeMethod(), range().build());
     }
@@ -131,7 +144,7 @@ public final class HostileRequests {
     PutRequest.Builder p = PutRequest.newBuilder().setKey(key()).setValue(value(mayBeHuge)).setPrevKv(random.nextBoolean());
     int r = random.nextInt(10);
     if (r == 0) {
-      p.setLease(1 + random.nextInt(1000));
+      p.setLease(random.nextBoolean() ? 1 + random.nextInt(1000) : pick(LEASES));
     } else if (r == 1) {
       p.setIgnoreValue(true);
     } else if (r == 2) {
