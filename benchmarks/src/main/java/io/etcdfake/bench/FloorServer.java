@@ -26,6 +26,7 @@ import io.etcd.jetcd.api.lock.LockRequest;
 import io.etcd.jetcd.api.lock.LockResponse;
 import io.etcd.jetcd.api.lock.UnlockRequest;
 import io.etcd.jetcd.api.lock.UnlockResponse;
+import io.etcdfake.server.EtcdFakeServer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -33,6 +34,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -49,8 +52,14 @@ public final class FloorServer implements AutoCloseable {
 
   private record Watch(StreamObserver<WatchResponse> stream, long id) {}
 
+  /** The executor the fake's server uses by default: a fair floor pays the same hand-offs. */
+  private final ThreadPoolExecutor executor = new ThreadPoolExecutor(EtcdFakeServer.DEFAULT_EXECUTOR_THREADS,
+      EtcdFakeServer.DEFAULT_EXECUTOR_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+
   private FloorServer() {
+    executor.allowCoreThreadTimeOut(true);
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .executor(executor)
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .addService(new Kv())
@@ -79,6 +88,7 @@ public final class FloorServer implements AutoCloseable {
   public void close() throws InterruptedException {
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
+    executor.shutdownNow();
   }
 
   private final class Kv extends KVGrpc.KVImplBase {

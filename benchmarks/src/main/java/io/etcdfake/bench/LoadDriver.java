@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.op.Cmp;
@@ -12,21 +11,16 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * A load driver in the manner of etcd's tools/benchmark: N jetcd clients, M requests in flight on each
@@ -36,7 +30,7 @@ import org.HdrHistogram.Recorder;
 public final class LoadDriver {
   /** How hard and how long to drive. */
   public record Settings(int clients, int concurrency, Duration warmup, Duration window, int rounds,
-      int watchers, int watchEvents, int valueBytes) {
+      int watchers, int watchEvents, int watchRate, int valueBytes) {
     int slots() {
       return clients * concurrency;
     }
@@ -44,7 +38,6 @@ public final class LoadDriver {
 
   private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(2);
   private static final long TIMEOUT_S = 30;
-  private static final Duration WATCH_WRITE_LIMIT = Duration.ofSeconds(60);
 
   private final Settings settings;
 
@@ -52,14 +45,37 @@ public final class LoadDriver {
     this.settings = settings;
   }
 
+  /**
+   * Watch events for a target: all of them for the fake, whose target this is; a tenth for etcd and
+   * the floor, enough for their latency at the same rate and watchers, so the run stays short.
+   */
+  int watchEvents(String target) {
+    return target.equals(Report.FAKE) ? settings.watchEvents : compareEvents(settings.watchEvents);
+  }
+
+  static int compareEvents(int watchEvents) {
+    return Math.max(1, watchEvents / 10);
+  }
+
   /** Runs one workload against the endpoint; a service the target lacks (UNIMPLEMENTED) is reported as skipped. */
   public LoadResult run(String target, String endpoint, Workload w) throws InterruptedException {
+    if (w == Workload.WATCH) {
+      try {
+        return new WatchFanOut(settings.clients, settings.watchers, watchEvents(target), settings.watchRate,
+            settings.valueBytes).run(target, endpoint);
+      } catch (RuntimeException e) {
+        if (isUnimplemented(e)) {
+          return LoadResult.skipped(target, w, "service not implemented by " + target);
+        }
+        throw e;
+      }
+    }
     List<Client> clients = new ArrayList<>();
     for (int i = 0; i < settings.clients; i++) {
       clients.add(Client.builder().endpoints(endpoint).retryMaxAttempts(0).build());
     }
     try {
-      return w == Workload.WATCH ? watch(target, clients) : closedLoop(target, w, clients);
+      return closedLoop(target, w, clients);
     } catch (RuntimeException e) {
       if (isUnimplemented(e)) {
         return LoadResult.skipped(target, w, "service not implemented by " + target);
@@ -86,6 +102,8 @@ public final class LoadDriver {
     for (SlotOp op : ops) {
       call(op);
     }
+    AtomicLong all = new AtomicLong();
+    long cpu0 = WatchFanOut.processCpuNanos();
     long start = System.nanoTime();
     long measureFrom = start + settings.warmup.toNanos();
     long end = measureFrom + settings.window.toNanos();
@@ -98,6 +116,7 @@ public final class LoadDriver {
       threads.add(new Thread(() -> {
         Histogram h = new Histogram(MAX_MICROS, 3);
         long n = 0;
+        long done = 0;
         long now;
         while ((now = System.nanoTime()) < end) {
           try {
@@ -110,13 +129,15 @@ public final class LoadDriver {
             }
             continue;
           }
-          long done = System.nanoTime();
-          if (now >= measureFrom && done <= end) {
-            h.recordValue(Math.min(MAX_MICROS, (done - now) / 1000));
+          long answered = System.nanoTime();
+          done++;
+          if (now >= measureFrom && answered <= end) {
+            h.recordValue(Math.min(MAX_MICROS, (answered - now) / 1000));
             n++;
           }
         }
         count.addAndGet(n);
+        all.addAndGet(done);
         synchronized (total) {
           total.add(h);
         }
@@ -129,6 +150,10 @@ public final class LoadDriver {
     if (fatal.get() != null) {
       throw fatal.get();
     }
+    // CPU of this JVM per operation (drivers and clients; with the fake or floor, the server too): less
+    // sensitive than ops/s to what else runs on the machine
+    System.out.printf("  %s %s: %.0f µs CPU of this JVM per op%n", w.label, target,
+        (WatchFanOut.processCpuNanos() - cpu0) / 1e3 / Math.max(1, all.get()));
     return new LoadResult(target, w, count.get(), settings.window.toNanos() / 1e9, total, errors.get(), null);
   }
 
@@ -191,95 +216,6 @@ public final class LoadDriver {
       }
       default -> throw new IllegalArgumentException(w.name());
     }
-  }
-
-  /**
-   * Fan-out: W watchers on one prefix (spread over the clients), one writer putting E events one after
-   * another; each event carries the writer's send time, so latency is send → delivery to each watcher.
-   */
-  private LoadResult watch(String target, List<Client> clients) throws InterruptedException {
-    int watchers = settings.watchers;
-    int events = settings.watchEvents;
-    ByteSequence prefix = bytes("bench/watch/" + Long.toHexString(System.nanoTime()) + "/");
-    Recorder latencies = new Recorder(MAX_MICROS, 3);
-    CountDownLatch ready = new CountDownLatch(watchers);
-    AtomicLong delivered = new AtomicLong();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<Watch.Watcher> open = new ArrayList<>();
-    try {
-      for (int i = 0; i < watchers; i++) {
-        boolean[] isReady = {false};
-        open.add(clients.get(i % clients.size()).getWatchClient().watch(prefix,
-            WatchOption.builder().isPrefix(true).build(),
-            r -> {
-              long now = System.nanoTime();
-              for (WatchEvent e : r.getEvents()) {
-                ByteBuffer v = ByteBuffer.wrap(e.getKeyValue().getValue().getBytes());
-                long sent = v.getLong(0);
-                if (sent == 0) {
-                  if (!isReady[0]) {
-                    isReady[0] = true;
-                    ready.countDown();
-                  }
-                  continue;
-                }
-                latencies.recordValue(Math.min(MAX_MICROS, Math.max(0, now - sent) / 1000));
-                delivered.incrementAndGet();
-              }
-            },
-            t -> {
-              failure.compareAndSet(null, t);
-              while (ready.getCount() > 0) {
-                ready.countDown();
-              }
-            }));
-      }
-      // warm-up events (send time 0) until every watcher has seen one: then all are registered
-      var kv = clients.get(0).getKVClient();
-      ByteSequence padding = bytes(new String(new char[Math.max(0, settings.valueBytes - 8)]).replace('\0', 'v'));
-      for (int i = 0; i < 3000 && !ready.await(10, TimeUnit.MILLISECONDS); i++) {
-        if (i % 50 == 0) {
-          join(kv.put(prefix.concat(bytes("ready")), timed(0, padding)));
-        }
-      }
-      if (failure.get() != null) {
-        throw new RuntimeException(failure.get());
-      }
-      if (ready.getCount() > 0) {
-        throw new IllegalStateException(ready.getCount() + " watchers never saw an event");
-      }
-      latencies.reset();
-      long start = System.nanoTime();
-      // the writer stops early after WATCH_WRITE_LIMIT, so a slow target cannot stretch the run without bound
-      long stopWriting = start + WATCH_WRITE_LIMIT.toNanos();
-      int sent = 0;
-      while (sent < events && System.nanoTime() < stopWriting) {
-        join(kv.put(prefix.concat(bytes(String.format("%05d", sent % 1000))), timed(System.nanoTime(), padding)));
-        sent++;
-      }
-      long expected = (long) watchers * sent;
-      long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-      while (delivered.get() < expected && failure.get() == null && System.nanoTime() < waitUntil) {
-        Thread.sleep(5);
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      if (failure.get() != null) {
-        throw new RuntimeException(failure.get());
-      }
-      if (sent < events) {
-        System.out.printf("watch on %s: the writer stopped after %s with %,d of %,d events sent%n", target,
-            WATCH_WRITE_LIMIT, sent, events);
-      }
-      long missing = Math.max(0, expected - delivered.get());
-      return new LoadResult(target, Workload.WATCH, delivered.get(), seconds, latencies.getIntervalHistogram(),
-          missing, null);
-    } finally {
-      open.forEach(Watch.Watcher::close);
-    }
-  }
-
-  private static ByteSequence timed(long nanos, ByteSequence padding) {
-    return ByteSequence.from(ByteBuffer.allocate(8).putLong(0, nanos).array()).concat(padding);
   }
 
   static boolean isUnimplemented(Throwable e) {

@@ -23,12 +23,12 @@ final class Micro {
     // the per-operation benchmarks: timed iterations
     rows.addAll(run(new OptionsBuilder()
         .include(StoreBenchmarks.class.getName() + "\\.(put|txn|rangeOneKey|range100Keys|historyRead)$")
-        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.milliseconds(quick ? 500 : 1000))
-        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 500 : 1000))));
+        .warmupIterations(quick ? 1 : 2).warmupTime(TimeValue.milliseconds(quick ? 500 : 1000))
+        .measurementIterations(quick ? 2 : 3).measurementTime(TimeValue.milliseconds(quick ? 500 : 1000))));
     // single shots: each invocation timed alone, set up and torn down outside the timing
     rows.addAll(run(new OptionsBuilder()
         .include(StoreBenchmarks.class.getName() + "\\.compact$")
-        .warmupIterations(quick ? 1 : 2).measurementIterations(quick ? 2 : 5)));
+        .warmupIterations(1).measurementIterations(quick ? 2 : 4)));
     rows.addAll(run(new OptionsBuilder()
         .include(StartupBenchmarks.class.getName() + "\\.")
         .warmupIterations(quick ? 10 : 30).measurementIterations(quick ? 10 : 50)));

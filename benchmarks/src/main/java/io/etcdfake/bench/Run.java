@@ -41,11 +41,18 @@ public final class Run implements Callable<Integer> {
   @Option(names = "--workloads", split = ",", description = "which load workloads (default all): ${COMPLETION-CANDIDATES}")
   List<Workload> workloads = List.of(Workload.values());
 
-  @Option(names = "--watchers", description = "watchers of the watch workload (default 1000, 100 with --quick)")
+  @Option(names = "--watchers", description = "watchers of the watch workload (default 1000)")
   Integer watchers;
 
-  @Option(names = "--watch-events", description = "events of the watch workload (default 10000, 1000 with --quick)")
+  @Option(names = "--watch-events", description = "events of the watch workload on the fake (default 10000, 2000 with "
+      + "--quick); etcd and the floor get a tenth of them at the same rate")
   Integer watchEvents;
+
+  @Option(names = "--watch-rate", description = "events per second the watch workload's writer puts (default 100)")
+  Integer watchRate;
+
+  @Option(names = "--targets", split = ",", description = "which targets to drive (default fake,etcd,floor; etcd needs --etcd)")
+  List<String> only = List.of(Report.FAKE, Report.ETCD, Report.FLOOR);
 
   @Option(names = "--skip-micro", description = "leave out the JMH microbenchmarks")
   boolean skipMicro;
@@ -60,14 +67,19 @@ public final class Run implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // the phases' planned durations (a quiet 2-core machine): see docs/performance.md for the sum
     LoadDriver.Settings settings = quick
-        ? new LoadDriver.Settings(clients, concurrency, Duration.ofMillis(500), Duration.ofMillis(1500), 2, 100, 1000, 64)
-        : new LoadDriver.Settings(clients, concurrency, Duration.ofSeconds(1), Duration.ofSeconds(3), 3, 1000, 10_000, 64);
-    if (watchers != null || watchEvents != null) {
+        ? new LoadDriver.Settings(clients, concurrency, Duration.ofMillis(500), Duration.ofMillis(1500), 2, 1000, 2000,
+            100, 64)
+        : new LoadDriver.Settings(clients, concurrency, Duration.ofSeconds(1), Duration.ofSeconds(3), 2, 1000, 10_000,
+            100, 64);
+    if (watchers != null || watchEvents != null || watchRate != null) {
       settings = new LoadDriver.Settings(settings.clients(), settings.concurrency(), settings.warmup(), settings.window(),
           settings.rounds(), watchers != null ? watchers : settings.watchers(),
-          watchEvents != null ? watchEvents : settings.watchEvents(), settings.valueBytes());
+          watchEvents != null ? watchEvents : settings.watchEvents(),
+          watchRate != null ? watchRate : settings.watchRate(), settings.valueBytes());
     }
+    long runStart = System.nanoTime();
     Report report = new Report(settings, quick, etcd);
     if (etcd != null) {
       report.etcdVersion = etcdVersion(etcd);
@@ -80,11 +92,28 @@ public final class Run implements Callable<Integer> {
         targets.put(Report.ETCD, etcd);
       }
       targets.put(Report.FLOOR, floor.endpoint());
+      targets.keySet().retainAll(only);
       // JIT warm-up of the driver, jetcd and both in-JVM servers, so the target measured first is not the cold one
       System.out.println("warming up ...");
-      for (Workload w : List.of(Workload.PUT, Workload.RANGE, Workload.TXN)) {
+      // short windows, and a short watch (3 s at the same rate and watchers) so that its first measured
+      // seconds are not the JIT's
+      LoadDriver warmup = new LoadDriver(new LoadDriver.Settings(settings.clients(), settings.concurrency(),
+          Duration.ofMillis(500), Duration.ofMillis(1500), 1, settings.watchers(), 3 * settings.watchRate(),
+          settings.watchRate(), settings.valueBytes()));
+      List<Workload> warm = new ArrayList<>();
+      if (workloads.stream().anyMatch(x -> x != Workload.WATCH)) {
+        warm.addAll(List.of(Workload.PUT, Workload.RANGE, Workload.TXN));
+      }
+      if (workloads.contains(Workload.WATCH)) {
+        warm.add(Workload.WATCH);
+      }
+      for (Workload w : warm) {
         for (String t : List.of(Report.FAKE, Report.FLOOR)) {
-          driver.run(t, targets.get(t), w);
+          if (!targets.containsKey(t)) {
+            continue;
+          }
+          warmup.run(t, targets.get(t), w);
+          System.gc();
         }
       }
       for (Workload w : workloads) {
@@ -110,15 +139,26 @@ public final class Run implements Callable<Integer> {
         }
       }
     }
+    phase("load", runStart);
     if (!skipMicro) {
+      long t = System.nanoTime();
       report.micro(Micro.run(quick));
+      phase("JMH", t);
     }
     if (!skipHeap) {
+      long t = System.nanoTime();
       report.heap(measureHeap(1_000_000, 10));
+      phase("heap", t);
     }
     report.write(out);
     System.out.println("wrote " + out.resolve("results.md") + " and " + out.resolve("throughput.png"));
+    phase("whole run (after the build)", runStart);
     return 0;
+  }
+
+  /** Prints how long a phase took: the run is meant to stay under 10 minutes on 2 cores. */
+  private static void phase(String name, long startNanos) {
+    System.out.printf("time: %s took %.0f s%n", name, (System.nanoTime() - startNanos) / 1e9);
   }
 
   private static String etcdVersion(String endpoint) {

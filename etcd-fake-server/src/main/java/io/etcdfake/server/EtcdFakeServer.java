@@ -49,7 +49,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-memory etcd speaking etcd's v3 gRPC API. Build one, {@link #start()} it, point any etcd
@@ -65,6 +69,16 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe. By default it listens on a free port of 127.0.0.1.
  */
 public final class EtcdFakeServer implements AutoCloseable {
+  /** How the threads that run calls are named: {@value}N. */
+  public static final String EXECUTOR_THREAD_PREFIX = "etcd-fake-grpc-";
+
+  /**
+   * Threads that run calls by default: two per core, at least 4. Calls never wait on a thread, so
+   * cores bound the useful number; the spare ones keep a CPU-heavy call (a bcrypt login) from
+   * holding up the rest.
+   */
+  public static final int DEFAULT_EXECUTOR_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
   /** etcd's default --max-concurrent-streams: math.MaxUint32. */
   public static final long DEFAULT_MAX_CONCURRENT_STREAMS = 0xffffffffL;
   private final Builder config;
@@ -80,6 +94,8 @@ public final class EtcdFakeServer implements AutoCloseable {
   /** set by restart(): the addresses bound before, so the server comes back on the same ports */
   private List<InetSocketAddress> rebindTo;
   private Server server;
+  /** runs every call's work; owned by this server, one per start() */
+  private ExecutorService executor;
   private List<URI> endpoints = List.of();
   private boolean closed;
 
@@ -140,6 +156,8 @@ public final class EtcdFakeServer implements AutoCloseable {
     if (config.servesTls()) {
       nb.sslContext(config.tls().sslContext(config.tlsHosts()));
     }
+    executor = newExecutor(config.executorThreads);
+    nb.executor(executor);
     HealthStatusManager health = new HealthStatusManager();
     // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
     nb.intercept(new RaftEntries(maintenance::raftApplied));
@@ -158,13 +176,13 @@ public final class EtcdFakeServer implements AutoCloseable {
         .intercept(new AuthGuard(auth))
         .intercept(new TokenInterceptor())
         .intercept(faults.interceptor())
-        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers, auth).bindService()), sizeLimit))
+        .addService(ServerInterceptors.intercept(NestingLimit.raise(new KvService(store, headers, auth).bindService(), config.maxTxnOps), sizeLimit))
         .addService(ServerInterceptors.intercept(new AuthService(auth, headers, store::currentRevision).definition(), sizeLimit))
         .addService(new WatchService(watchHub, headers, config.maxRequestBytes, auth))
         .addService(ServerInterceptors.intercept(new LeaseService(lessor, store, headers).definition(), sizeLimit))
         // lock and election: etcd's v3lock / v3election, recipes on the store, lessor and watch hub
-        .addService(ServerInterceptors.intercept(new LockService(new Locks(store, lessor, watchHub), headers, auth), sizeLimit))
-        .addService(ServerInterceptors.intercept(new ElectionService(new Elections(store, lessor, watchHub), headers, auth), sizeLimit))
+        .addService(ServerInterceptors.intercept(new LockService(new Locks(store, lessor, watchHub, executor), headers, auth), sizeLimit))
+        .addService(ServerInterceptors.intercept(new ElectionService(new Elections(store, lessor, watchHub, executor), headers, auth), sizeLimit))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build()
@@ -177,6 +195,39 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
     endpoints = config.advertiseClientUrls.isEmpty() ? List.copyOf(bound) : config.advertiseClientUrls;
     return this;
+  }
+
+  /**
+   * A fixed pool instead of grpc-java's default cached pool, whose threads are unbounded: no call
+   * parks a thread (Lock, Campaign and Observe continue on watch events, injected latency on a
+   * timer), so work only queues for a few threads and a flood of waiting calls cannot grow the
+   * thread count. Daemon threads, as grpc-java's own, so an unclosed server does not keep a JVM up.
+   */
+  private static ExecutorService newExecutor(int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, EXECUTOR_THREAD_PREFIX + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    // idle threads go, as grpc-java's own pool lets them: a server left open costs no thread
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /** Lets work queued by calls that just ended (a cancelled waiter deleting its key) finish, then stops the pool. */
+  private void stopExecutor() {
+    if (executor == null) {
+      return;
+    }
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    executor.shutdownNow();
+    executor = null;
   }
 
   private static String hostOf(InetSocketAddress bound, List<InetSocketAddress> requested) {
@@ -332,6 +383,7 @@ public final class EtcdFakeServer implements AutoCloseable {
       throw new IOException("interrupted while stopping for a restart", e);
     }
     server = null;
+    stopExecutor();
     if (keepData) {
       // a restarted etcd's new leader extends every lease by its full TTL (lessor.Promote)
       for (long id : lessor.leases()) {
@@ -377,6 +429,7 @@ public final class EtcdFakeServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    stopExecutor();
   }
 
   private void requireStarted() {
@@ -407,6 +460,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     // reliability
     private long maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
     private Duration closeGracePeriod = Duration.ofSeconds(1);
+    private int executorThreads = DEFAULT_EXECUTOR_THREADS;
 
     // maintenance (surface)
     private String etcdVersion = Maintenance.DEFAULT_VERSION;
@@ -602,6 +656,19 @@ public final class EtcdFakeServer implements AutoCloseable {
         throw new IllegalArgumentException("max concurrent streams must be positive: " + n);
       }
       this.maxConcurrentStreams = n;
+      return this;
+    }
+
+    /**
+     * Threads that run calls (the fake's own setting; etcd runs each call on a goroutine). Default
+     * {@link #DEFAULT_EXECUTOR_THREADS}: two per core, at least 4. However many calls wait (Lock,
+     * Campaign, Observe, Watch), none holds a thread, so this bounds the server's threads, not its calls.
+     */
+    public Builder executorThreads(int n) {
+      if (n <= 0) {
+        throw new IllegalArgumentException("executor threads must be positive: " + n);
+      }
+      this.executorThreads = n;
       return this;
     }
 

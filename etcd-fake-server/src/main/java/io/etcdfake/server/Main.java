@@ -79,6 +79,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       description = "Maximum concurrent streams that each client can open at a time (default: ${DEFAULT-VALUE}).")
   long maxConcurrentStreams;
 
+  // the fake's own: etcd runs each call on a goroutine, so it has no such flag
+  @Option(names = "--fake-executor-threads", paramLabel = "N",
+      description = "Threads that run calls; waiting calls hold none (default: two per core, at least 4).")
+  Integer executorThreads;
+
   @Spec CommandSpec spec;
 
   private final AtomicReference<EtcdFakeServer> running = new AtomicReference<>();
@@ -118,6 +123,13 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       builder.maxRequestBytes(maxRequestBytes).maxTxnOps(maxTxnOps).maxConcurrentStreams(maxConcurrentStreams);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--max-concurrent-streams: " + e.getMessage());
+    }
+    if (executorThreads != null) {
+      try {
+        builder.executorThreads(executorThreads);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--fake-executor-threads: " + e.getMessage());
+      }
     }
     try {
       builder.progressNotifyInterval(progressNotifyInterval);

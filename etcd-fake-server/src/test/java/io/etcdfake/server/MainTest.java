@@ -47,6 +47,12 @@ class MainTest {
   }
 
   @Test
+  void executorThreadsMustBePositive() {
+    assertThat(run("--fake-executor-threads", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--fake-executor-threads: executor threads must be positive: 0");
+  }
+
+  @Test
   void httpsWithoutCertificateIsEtcdsUsageError() {
     assertThat(run("--listen-client-urls", "https://127.0.0.1:0")).isEqualTo(2);
     assertThat(err.toString()).contains("TLS key/cert (--cert-file, --key-file) must be provided for client url");

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.etcdfake.server.errors.EtcdException;
 import io.etcdfake.server.errors.StatusCode;
 import io.etcdfake.server.lease.Lessor;
+import io.etcdfake.server.lock.Cancel;
 import io.etcdfake.server.lock.KeyWatch;
 import io.etcdfake.server.lock.OpCheck;
 import io.etcdfake.server.lock.Recipes;
@@ -18,6 +19,7 @@ import io.etcdfake.server.watch.WatchHub;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * etcd's v3election: leader election as Go's {@code concurrency.Election} runs it, on real keys.
@@ -38,6 +40,11 @@ public final class Elections {
   @FunctionalInterface
   public interface Observer {
     void leader(long revision, KeyValue kv);
+
+    /** False while the observer's client is not reading: changes are then held back and sent later. */
+    default boolean ready() {
+      return true;
+    }
   }
 
   public static final String NOT_LEADER = "election: not leader";
@@ -47,29 +54,33 @@ public final class Elections {
   private final MvccStore store;
   private final Lessor lessor;
   private final WatchHub hub;
+  private final Executor executor;
 
-  public Elections(MvccStore store, Lessor lessor, WatchHub hub) {
+  /** {@code executor} runs the steps after a wait (a watched change arrived); it must not be the hub's thread. */
+  public Elections(MvccStore store, Lessor lessor, WatchHub hub, Executor executor) {
     this.store = store;
     this.lessor = lessor;
     this.hub = hub;
+    this.executor = executor;
   }
 
   /**
-   * Blocks until this candidate leads {@code name}. A candidate already in the race (same lease)
-   * keeps its place, and its value is proclaimed when it differs. Cancelled (abandoned) campaigns
-   * resign, deleting their key.
+   * Completes when this candidate leads {@code name}; no thread waits meanwhile. A candidate already
+   * in the race (same lease) keeps its place, and its value is proclaimed when it differs. Cancelled
+   * (abandoned) campaigns resign, deleting their key.
    */
-  public Campaigned campaign(ByteString name, long lease, ByteString value, OpCheck check,
+  public CompletableFuture<Campaigned> campaign(ByteString name, long lease, ByteString value, OpCheck check,
       CompletableFuture<?> abandoned) {
-    return Recipes.asClientErrors(() -> {
+    LeaderKey leader;
+    Result.Txn r;
+    try {
       long leaseId = Recipes.sessionLease(lessor, lease);
-      ByteString prefix = Recipes.prefixOf(name);
-      ByteString key = Recipes.keyOf(prefix, leaseId);
-      Result.Txn r = Recipes.txn(store, check, new Op.Txn(
+      ByteString key = Recipes.keyOf(Recipes.prefixOf(name), leaseId);
+      r = Recipes.txn(store, check, new Op.Txn(
           List.of(createIs(key, 0)),
           List.of(new Op.Put(key, value, leaseId, false, false, false)),
           List.of(Op.Range.of(key, ByteString.EMPTY))));
-      LeaderKey leader = new LeaderKey(name, key, r.revision(), leaseId);
+      leader = new LeaderKey(name, key, r.revision(), leaseId);
       if (!r.succeeded()) {
         KeyValue kv = ((Result.Range) r.responses().get(0)).kvs().get(0);
         leader = new LeaderKey(name, key, kv.createRevision(), leaseId);
@@ -82,14 +93,22 @@ public final class Elections {
           }
         }
       }
-      try {
-        Recipes.waitDeletes(store, hub, check, prefix, leader.rev() - 1, abandoned);
-      } catch (CancellationException e) {
-        resignOnce(leader, OpCheck.NONE);
-        throw e;
-      }
-      return new Campaigned(leader, r.revision());
-    });
+    } catch (RuntimeException e) {
+      return Recipes.asClientErrors(CompletableFuture.failedFuture(e));
+    }
+    LeaderKey mine = leader;
+    long header = r.revision();
+    return Recipes.asClientErrors(
+        Recipes.waitDeletes(store, hub, check, Recipes.prefixOf(name), mine.rev() - 1, new Cancel(abandoned), executor)
+            .handleAsync((rev, failure) -> {
+              if (failure != null) {
+                if (Recipes.cause(failure) instanceof CancellationException) {
+                  resignOnce(mine, OpCheck.NONE);
+                }
+                throw Recipes.rethrow(failure);
+              }
+              return new Campaigned(mine, header);
+            }, executor));
   }
 
   /** Sets the leader's value, if {@code leader} still leads; answers the header revision. */
@@ -115,55 +134,72 @@ public final class Elections {
 
   /**
    * Go's {@code Election.Observe}: sends the leader, then each new value it proclaims; when it goes,
-   * waits for the next leader and sends that. Returns only by {@code abandoned} (a
-   * {@link CancellationException}) or an error.
+   * waits for the next leader and sends that. The future ends only by {@code abandoned} (a
+   * {@link CancellationException}) or an error; no thread waits meanwhile.
    */
-  public void observe(ByteString name, OpCheck check, Observer observer, CompletableFuture<?> abandoned) {
-    Recipes.asClientErrors(() -> {
-      ByteString prefix = Recipes.prefixOf(name);
-      while (true) {
-        Result.Range r = Recipes.range(store, check, Recipes.firstCreated(prefix));
-        KeyValue kv;
-        long revision;
-        if (r.kvs().isEmpty()) {
-          kv = firstPut(prefix, r.revision(), abandoned);
-          // with several puts in one response the header would be the last; etcd uses the key's
-          revision = kv.modRevision();
-        } else {
-          kv = r.kvs().get(0);
-          revision = r.revision();
-        }
-        observer.leader(revision, kv);
-        followUntilDeleted(kv.key(), revision + 1, observer, abandoned);
-      }
-    });
-  }
-
-  private KeyValue firstPut(ByteString prefix, long fromRevision, CompletableFuture<?> abandoned) {
-    try (KeyWatch w = new KeyWatch(hub, KeyRange.of(prefix, Recipes.prefixEnd(prefix)), fromRevision, abandoned)) {
-      while (true) {
-        for (Event e : w.next().events()) {
-          if (e.type() == Event.Type.PUT) {
-            return e.kv();
-          }
-        }
-      }
-    }
-  }
-
-  private void followUntilDeleted(ByteString key, long fromRevision, Observer observer,
+  public CompletableFuture<Void> observe(ByteString name, OpCheck check, Observer observer,
       CompletableFuture<?> abandoned) {
-    try (KeyWatch w = new KeyWatch(hub, KeyRange.single(key), fromRevision, abandoned)) {
-      while (true) {
-        KeyWatch.Batch b = w.next();
-        for (Event e : b.events()) {
-          if (e.type() == Event.Type.DELETE) {
-            return;
-          }
-          observer.leader(b.revision(), e.kv());
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    observeRound(Recipes.prefixOf(name), check, observer, new Cancel(abandoned), ended);
+    return Recipes.asClientErrors(ended);
+  }
+
+  /** One leader: send it and follow it until deleted, then the next round, on the executor. */
+  private void observeRound(ByteString prefix, OpCheck check, Observer observer, Cancel cancel,
+      CompletableFuture<Void> ended) {
+    CompletableFuture<Void> round;
+    try {
+      Result.Range r = Recipes.range(store, check, Recipes.firstCreated(prefix));
+      if (r.kvs().isEmpty()) {
+        round = firstPut(prefix, r.revision(), cancel).thenComposeAsync(kv -> {
+          // with several puts in one response the header would be the last; etcd uses the key's
+          observer.leader(kv.modRevision(), kv);
+          return followUntilDeleted(kv.key(), kv.modRevision() + 1, observer, cancel);
+        }, executor);
+      } else {
+        KeyValue kv = r.kvs().get(0);
+        observer.leader(r.revision(), kv);
+        round = followUntilDeleted(kv.key(), r.revision() + 1, observer, cancel);
+      }
+    } catch (RuntimeException e) {
+      round = CompletableFuture.failedFuture(e);
+    }
+    round.whenCompleteAsync((v, e) -> {
+      if (e != null) {
+        ended.completeExceptionally(e);
+      } else {
+        observeRound(prefix, check, observer, cancel, ended);
+      }
+    }, executor);
+  }
+
+  private CompletableFuture<KeyValue> firstPut(ByteString prefix, long fromRevision, Cancel cancel) {
+    KeyValue[] first = new KeyValue[1];
+    return KeyWatch.follow(hub, KeyRange.of(prefix, Recipes.prefixEnd(prefix)), fromRevision, cancel, (rev, events) -> {
+      for (Event e : events) {
+        if (e.type() == Event.Type.PUT) {
+          first[0] = e.kv();
+          return KeyWatch.Step.DONE;
         }
       }
-    }
+      return KeyWatch.Step.MORE;
+    }).thenApply(v -> first[0]);
+  }
+
+  private CompletableFuture<Void> followUntilDeleted(ByteString key, long fromRevision, Observer observer,
+      Cancel cancel) {
+    return KeyWatch.follow(hub, KeyRange.single(key), fromRevision, cancel, (rev, events) -> {
+      if (!observer.ready()) {
+        return KeyWatch.Step.BUSY;
+      }
+      for (Event e : events) {
+        if (e.type() == Event.Type.DELETE) {
+          return KeyWatch.Step.DONE;
+        }
+        observer.leader(rev, e.kv());
+      }
+      return KeyWatch.Step.MORE;
+    });
   }
 
   private long proclaimOnce(LeaderKey leader, ByteString value, OpCheck check) {

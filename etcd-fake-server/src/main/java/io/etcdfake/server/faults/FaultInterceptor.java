@@ -1,5 +1,6 @@
 package io.etcdfake.server.faults;
 
+import io.grpc.Context;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -11,15 +12,16 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** Applies {@link Faults} to every call, and keeps the open streams so they can be cut. */
 final class FaultInterceptor implements ServerInterceptor {
   private final Faults faults;
   private final Set<DroppableCall<?, ?>> streams = ConcurrentHashMap.newKeySet();
-  /** counted down by clear(): every call waiting out a latency goes on */
-  private volatile CountDownLatch release = new CountDownLatch(1);
+  /** calls waiting out a latency: each starts when its timer fires, or all at once on clear() */
+  private final Set<CompletableFuture<Void>> delayed = ConcurrentHashMap.newKeySet();
 
   FaultInterceptor(Faults faults) {
     this.faults = faults;
@@ -27,12 +29,24 @@ final class FaultInterceptor implements ServerInterceptor {
 
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-    String method = call.getMethodDescriptor().getFullMethodName();
-    Duration latency = faults.latencyOf(method);
-    if (!latency.isZero()) {
-      // gRPC starts each call on an application thread, so waiting here holds up this call only
-      await(latency);
+    Duration latency = faults.latencyOf(call.getMethodDescriptor().getFullMethodName());
+    if (latency.isZero()) {
+      return begin(call, headers, next);
     }
+    // no thread waits out the latency: the call starts later on a timer, in its own context
+    DelayedStart<Q> start = new DelayedStart<>();
+    Context context = Context.current();
+    CompletableFuture<Void> timer = new CompletableFuture<Void>().completeOnTimeout(null, latency.toNanos(), TimeUnit.NANOSECONDS);
+    delayed.add(timer);
+    timer.thenRun(() -> {
+      delayed.remove(timer);
+      context.run(() -> start.start(() -> begin(call, headers, next)));
+    });
+    return start;
+  }
+
+  private <Q, A> ServerCall.Listener<Q> begin(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    String method = call.getMethodDescriptor().getFullMethodName();
     Status failure = faults.takeFailure(method);
     if (failure != null) {
       call.close(failure, new Metadata());
@@ -103,16 +117,73 @@ final class FaultInterceptor implements ServerInterceptor {
   }
 
   void releaseDelayed() {
-    CountDownLatch old = release;
-    release = new CountDownLatch(1);
-    old.countDown();
+    for (CompletableFuture<Void> timer : delayed) {
+      timer.complete(null);
+    }
   }
 
-  private void await(Duration latency) {
-    try {
-      release.await(latency.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /**
+   * The listener of a call whose start is delayed. Until it starts, the call has asked for no message,
+   * so only its end (the client gave up) or readiness can arrive; a call that ended is never started.
+   */
+  private static final class DelayedStart<Q> extends ServerCall.Listener<Q> {
+    private ServerCall.Listener<Q> delegate;
+    private boolean ended;
+    private boolean ready;
+    private boolean halfClosed;
+
+    synchronized void start(Supplier<ServerCall.Listener<Q>> begin) {
+      if (ended) {
+        return;
+      }
+      delegate = begin.get();
+      if (halfClosed) {
+        delegate.onHalfClose();
+      }
+      if (ready) {
+        delegate.onReady();
+      }
+    }
+
+    @Override
+    public synchronized void onMessage(Q message) {
+      delegate.onMessage(message); // only after start: before, nothing was requested
+    }
+
+    @Override
+    public synchronized void onHalfClose() {
+      if (delegate == null) {
+        halfClosed = true;
+      } else {
+        delegate.onHalfClose();
+      }
+    }
+
+    @Override
+    public synchronized void onCancel() {
+      if (delegate == null) {
+        ended = true;
+      } else {
+        delegate.onCancel();
+      }
+    }
+
+    @Override
+    public synchronized void onComplete() {
+      if (delegate == null) {
+        ended = true;
+      } else {
+        delegate.onComplete();
+      }
+    }
+
+    @Override
+    public synchronized void onReady() {
+      if (delegate == null) {
+        ready = true;
+      } else {
+        delegate.onReady();
+      }
     }
   }
 

@@ -53,6 +53,8 @@ public final class Faults {
   }
 
   private final List<Failure> failures = new ArrayList<>();
+  /** failures.size(), readable without the lock: every call asks, and almost always none is armed */
+  private volatile int armed;
   private final Map<String, Duration> delays = new ConcurrentHashMap<>();
   private volatile Duration delayAll = Duration.ZERO;
   private final FaultInterceptor interceptor = new FaultInterceptor(this);
@@ -72,6 +74,7 @@ public final class Faults {
     Set<String> methods = resolve(rpc);
     synchronized (failures) {
       failures.add(new Failure(methods, status, times));
+      armed = failures.size();
     }
     return this;
   }
@@ -123,6 +126,7 @@ public final class Faults {
   public void clear() {
     synchronized (failures) {
       failures.clear();
+      armed = 0;
     }
     delays.clear();
     delayAll = Duration.ZERO;
@@ -136,12 +140,16 @@ public final class Faults {
 
   /** The status to fail this call with, or null; counts the call against its failure. */
   Status takeFailure(String fullMethod) {
+    if (armed == 0) {
+      return null;
+    }
     synchronized (failures) {
       for (int i = 0; i < failures.size(); i++) {
         Failure f = failures.get(i);
         if (f.methods.contains(fullMethod)) {
           if (--f.remaining == 0) {
             failures.remove(i);
+            armed = failures.size();
           }
           return f.status;
         }

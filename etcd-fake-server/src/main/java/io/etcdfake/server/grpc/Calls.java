@@ -10,6 +10,8 @@ import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -82,7 +84,25 @@ public final class Calls {
     responses.onCompleted();
   }
 
+  /**
+   * Answers a unary call when {@code answer} completes, from whichever thread completes it: a call
+   * that waits (Lock, Campaign) holds no thread meanwhile.
+   */
+  public static <T> void unaryLater(StreamObserver<T> responses, CompletableFuture<T> answer) {
+    answer.whenComplete((response, failure) -> {
+      if (failure != null) {
+        responses.onError(toStatus(failure));
+        return;
+      }
+      responses.onNext(response);
+      responses.onCompleted();
+    });
+  }
+
   public static StatusRuntimeException toStatus(Throwable e) {
+    if (e instanceof CompletionException && e.getCause() != null) {
+      return toStatus(e.getCause()); // failed in a later stage of an answer that waited
+    }
     if (e instanceof EtcdException ee) {
       return Status.fromCode(Status.Code.valueOf(ee.code().name())).withDescription(ee.getMessage()).asRuntimeException();
     }

@@ -12,7 +12,7 @@ import io.etcd.jetcd.api.ResignRequest;
 import io.etcd.jetcd.api.ResignResponse;
 import io.etcdfake.server.auth.AuthStore;
 import io.etcdfake.server.election.Elections;
-import io.etcdfake.server.lock.OpCheck;
+import io.etcdfake.server.lock.Recipes;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CancellationException;
@@ -32,11 +32,9 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
 
   @Override
   public void campaign(CampaignRequest request, StreamObserver<CampaignResponse> responses) {
-    Calls.unary(responses, () -> {
-      Elections.Campaigned c = elections.campaign(request.getName(), request.getLease(), request.getValue(),
-          RecipeCalls.authChecks(auth), RecipeCalls.abandonment());
-      return CampaignResponse.newBuilder().setHeader(headers.of(c.revision())).setLeader(toProto(c.leader())).build();
-    });
+    Calls.unaryLater(responses, elections.campaign(request.getName(), request.getLease(), request.getValue(),
+        RecipeCalls.authChecks(auth), RecipeCalls.abandonment()).thenApply(c ->
+            CampaignResponse.newBuilder().setHeader(headers.of(c.revision())).setLeader(toProto(c.leader())).build()));
   }
 
   @Override
@@ -63,21 +61,32 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
     });
   }
 
+  /**
+   * Holds no thread: leaders are sent from the watch that follows them. While the client does not
+   * read, changes are held back (the watch falls behind and catches up from history), so a stalled
+   * observer costs no memory.
+   */
   @Override
   public void observe(LeaderRequest request, StreamObserver<LeaderResponse> responses) {
-    OpCheck check = RecipeCalls.authChecks(auth);
+    ServerCallStreamObserver<LeaderResponse> call = (ServerCallStreamObserver<LeaderResponse>) responses;
     CompletableFuture<Void> abandoned = RecipeCalls.abandonment();
-    if (responses instanceof ServerCallStreamObserver<LeaderResponse> call) {
-      call.setOnCancelHandler(() -> abandoned.complete(null));
-    }
-    try {
-      elections.observe(request.getName(), check, (revision, kv) -> responses.onNext(
-          LeaderResponse.newBuilder().setHeader(headers.of(revision)).setKv(KvProtos.toProto(kv)).build()), abandoned);
-    } catch (CancellationException e) {
-      return; // the client went away: nobody to answer
-    } catch (RuntimeException e) {
-      responses.onError(Calls.toStatus(e));
-    }
+    call.setOnCancelHandler(() -> abandoned.complete(null));
+    Elections.Observer observer = new Elections.Observer() {
+      @Override
+      public void leader(long revision, io.etcdfake.server.mvcc.KeyValue kv) {
+        responses.onNext(LeaderResponse.newBuilder().setHeader(headers.of(revision)).setKv(KvProtos.toProto(kv)).build());
+      }
+
+      @Override
+      public boolean ready() {
+        return call.isReady();
+      }
+    };
+    elections.observe(request.getName(), RecipeCalls.authChecks(auth), observer, abandoned).whenComplete((v, e) -> {
+      if (e != null && !(Recipes.cause(e) instanceof CancellationException)) {
+        responses.onError(Calls.toStatus(e)); // cancelled: the client went away, nobody to answer
+      }
+    });
   }
 
   private static LeaderKey toProto(Elections.LeaderKey l) {

@@ -11,7 +11,20 @@ public final class Headers {
     this.identity = identity;
   }
 
+  /** The last header built: a watch fan-out sends the same revision's header to every watcher. */
+  private volatile ResponseHeader last = ResponseHeader.getDefaultInstance();
+
   public ResponseHeader of(long revision) {
+    ResponseHeader h = last;
+    if (h.getRevision() == revision && h.getMemberId() == identity.memberId()) {
+      return h;
+    }
+    h = build(revision);
+    last = h;
+    return h;
+  }
+
+  private ResponseHeader build(long revision) {
     return ResponseHeader.newBuilder()
         .setClusterId(identity.clusterId())
         .setMemberId(identity.memberId())

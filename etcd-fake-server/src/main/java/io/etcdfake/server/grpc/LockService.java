@@ -10,8 +10,8 @@ import io.etcdfake.server.lock.Locks;
 import io.grpc.stub.StreamObserver;
 
 /**
- * etcd's Lock service (v3lockpb) over {@link Locks}. A waiting Lock call holds its thread until it
- * gets the lock or the call is cancelled, as the lock is a wait on the store's watch.
+ * etcd's Lock service (v3lockpb) over {@link Locks}. A waiting Lock call holds no thread: it is
+ * answered when the lock's watch sees the keys ahead of it go, or ends when the call is cancelled.
  */
 public final class LockService extends LockGrpc.LockImplBase {
   private final Locks locks;
@@ -26,11 +26,9 @@ public final class LockService extends LockGrpc.LockImplBase {
 
   @Override
   public void lock(LockRequest request, StreamObserver<LockResponse> responses) {
-    Calls.unary(responses, () -> {
-      Locks.Held held = locks.lock(request.getName(), request.getLease(), RecipeCalls.authChecks(auth),
-          RecipeCalls.abandonment());
-      return LockResponse.newBuilder().setHeader(headers.of(held.revision())).setKey(held.key()).build();
-    });
+    Calls.unaryLater(responses, locks.lock(request.getName(), request.getLease(), RecipeCalls.authChecks(auth),
+        RecipeCalls.abandonment()).thenApply(held ->
+            LockResponse.newBuilder().setHeader(headers.of(held.revision())).setKey(held.key()).build()));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.etcdfake.server.grpc;
 
+import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -30,7 +31,9 @@ public final class MessageSizeLimit implements ServerInterceptor {
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     ServerCall.Listener<Q> delegate = next.startCall(call, headers);
     return Calls.checkingEachRequest(call, delegate, message -> {
-      int size = message instanceof MessageLite m ? m.getSerializedSize() : 0;
+      // a txn cut by NestingLimit is judged by the size it came with
+      int size = message instanceof Message m ? NestingLimit.wireSize(m)
+          : message instanceof MessageLite m ? m.getSerializedSize() : 0;
       if (size > maxBytes) {
         throw Status.RESOURCE_EXHAUSTED.withDescription(
             "grpc: received message larger than max (" + size + " vs. " + maxBytes + ")").asRuntimeException();

@@ -33,6 +33,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
   private static final int RESPONSE_FRAGMENT = 7;
   /** etcd splits a fragmentable response at --max-request-bytes plus its gRPC overhead allowance */
   private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+  /** bytes a stream may have in the transport before it stops taking responses: a client's usual window */
+  private static final int SEND_BUFFER_BYTES = 1 << 20;
 
   private final AuthStore auth;
   private final WatchHub hub;
@@ -54,6 +56,10 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
   @Override
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
     ServerCallStreamObserver<WatchResponse> out = (ServerCallStreamObserver<WatchResponse>) responses;
+    // etcd's sends on a stream wait only for HTTP/2 flow control; grpc-java's default 32 KiB before
+    // "not ready" would leave the watchers of a busy stream behind (to catch up from history) long
+    // before etcd would
+    out.setOnReadyThreshold(SEND_BUFFER_BYTES);
     WatchStream stream = WatchStream.open(hub, new Sink(out));
     out.setOnReadyHandler(stream::drain);
     out.setOnCancelHandler(stream::close);
@@ -138,6 +144,30 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
     return b.build();
   }
 
+  /** The last event list converted, and its protos. */
+  private record Converted(List<io.etcdfake.server.mvcc.Event> from, List<Event> protos) {}
+
+  /**
+   * The hub hands one list to every watcher that wants a revision's events as they are; converting
+   * it once instead of once per watcher keeps a fan-out to many watchers cheap. Racing senders at
+   * worst convert twice.
+   */
+  private volatile Converted lastConverted = new Converted(List.of(), List.of());
+
+  private List<Event> protos(List<io.etcdfake.server.mvcc.Event> from) {
+    Converted c = lastConverted;
+    if (c.from() == from) {
+      return c.protos();
+    }
+    List<Event> out = new ArrayList<>(from.size());
+    for (io.etcdfake.server.mvcc.Event e : from) {
+      out.add(toProto(e));
+    }
+    List<Event> protos = java.util.Collections.unmodifiableList(out);
+    lastConverted = new Converted(from, protos);
+    return protos;
+  }
+
   /** Writes a stream's responses to gRPC; called under the stream's lock, so never concurrently. */
   private final class Sink implements WatchStream.Sink {
     private final ServerCallStreamObserver<WatchResponse> out;
@@ -161,10 +191,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
           .setCanceled(r.canceled())
           .setCompactRevision(r.compactRevision())
           .setCancelReason(r.cancelReason());
-      List<Event> events = new ArrayList<>(r.events().size());
-      for (io.etcdfake.server.mvcc.Event e : r.events()) {
-        events.add(toProto(e));
-      }
+      List<Event> events = protos(r.events());
       try {
         if (!r.fragmentable() || events.size() < 2) {
           out.onNext(b.addAllEvents(events).build());

@@ -10,7 +10,10 @@ import io.etcdfake.server.mvcc.MvccStore;
 import io.etcdfake.server.mvcc.Op;
 import io.etcdfake.server.mvcc.Result;
 import io.etcdfake.server.watch.WatchHub;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -75,35 +78,66 @@ public final class Recipes {
 
   /**
    * Go's {@code waitDeletes}: until no key under {@code prefix} is older than {@code maxCreateRevision}
-   * (inclusive), watch the youngest of them, from the read's revision, until it is deleted. Answers
-   * the revision of the last read.
+   * (inclusive), watch the youngest of them, from the read's revision, until it is deleted. Completes
+   * with the revision of the last read. No thread waits: each read after the first runs on
+   * {@code executor} when the watched key's delete arrives.
    */
-  public static long waitDeletes(MvccStore store, WatchHub hub, OpCheck check, ByteString prefix,
-      long maxCreateRevision, CompletableFuture<?> abandoned) {
+  public static CompletableFuture<Long> waitDeletes(MvccStore store, WatchHub hub, OpCheck check, ByteString prefix,
+      long maxCreateRevision, Cancel cancel, Executor executor) {
     Op.Range older = new Op.Range(prefix, prefixEnd(prefix), 1, 0, Op.Range.SORT_DESCEND, Op.Range.TARGET_CREATE,
         false, false, false, 0, 0, 0, maxCreateRevision);
-    while (true) {
-      if (abandoned.isDone()) {
-        throw new java.util.concurrent.CancellationException("context canceled");
-      }
-      Result.Range r = range(store, check, older);
-      if (r.kvs().isEmpty()) {
-        return r.revision();
-      }
-      try (KeyWatch w = new KeyWatch(hub, KeyRange.single(r.kvs().get(0).key()), r.revision(), abandoned)) {
-        waitForDelete(w);
-      }
+    if (cancel.isCancelled()) {
+      return CompletableFuture.failedFuture(Cancel.exception());
     }
-  }
-
-  private static void waitForDelete(KeyWatch w) {
-    while (true) {
-      for (Event e : w.next().events()) {
+    Result.Range r;
+    try {
+      r = range(store, check, older);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (r.kvs().isEmpty()) {
+      return CompletableFuture.completedFuture(r.revision());
+    }
+    return KeyWatch.follow(hub, KeyRange.single(r.kvs().get(0).key()), r.revision(), cancel, (rev, events) -> {
+      for (Event e : events) {
         if (e.type() == Event.Type.DELETE) {
-          return;
+          return KeyWatch.Step.DONE;
         }
       }
+      return KeyWatch.Step.MORE;
+    }).thenComposeAsync(v -> waitDeletes(store, hub, check, prefix, maxCreateRevision, cancel, executor), executor);
+  }
+
+  /** The failure itself, out of the {@link CompletionException} a dependent stage wraps it in. */
+  public static Throwable cause(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
     }
+    return t;
+  }
+
+  /** Rethrows a failure from a future unchecked (errors as they are), for a stage that runs on after cleaning up. */
+  public static RuntimeException rethrow(Throwable t) {
+    Throwable c = cause(t);
+    if (c instanceof RuntimeException re) {
+      throw re;
+    }
+    if (c instanceof Error err) {
+      throw err;
+    }
+    throw new CompletionException(c);
+  }
+
+  /** {@link #asClientErrors(Supplier)} for a recipe that completes later. */
+  public static <T> CompletableFuture<T> asClientErrors(CompletableFuture<T> recipe) {
+    return recipe.handle((v, e) -> {
+      if (e == null) {
+        return v;
+      }
+      return asClientErrors((Supplier<T>) () -> {
+        throw rethrow(e);
+      });
+    });
   }
 
   /**

@@ -210,6 +210,11 @@ public final class WatchHub implements AutoCloseable {
       return;
     }
     long current = store.currentRevision();
+    if (synced.isEmpty()) {
+      // nobody to deliver to: unsynced watchers read what they need from history themselves
+      notifiedRevision = Math.max(notifiedRevision, current);
+      return;
+    }
     while (notifiedRevision < current) {
       List<Event> changes;
       try {
@@ -238,27 +243,40 @@ public final class WatchHub implements AutoCloseable {
     }
   }
 
-  private void deliverRevision(long rev, List<Event> events) {
+  private void deliverRevision(long rev, List<Event> revisionEvents) {
     if (synced.isEmpty()) {
       return;
     }
+    // watchers that want every event as it is share one list, so the transport can encode it once
+    List<Event> events = List.copyOf(revisionEvents);
     for (Watcher w : new ArrayList<>(synced)) {
+      if (!w.active) {
+        continue; // canceled by a listener earlier in this round
+      }
       if (rev < w.nextRevision) {
         continue; // a watch from a future revision
       }
       List<Event> mine = null;
+      int wanted = 0;
       for (Event e : events) {
         if (w.wants(e)) {
-          if (mine == null) {
-            mine = new ArrayList<>(2);
-          }
-          mine.add(withPrevKv(w, e));
+          wanted++;
         }
       }
-      if (mine == null) {
+      if (wanted == 0) {
         continue;
       }
-      if (!w.listener.onEvents(rev, mine)) {
+      if (wanted == events.size() && !w.options.prevKv()) {
+        mine = events;
+      } else {
+        mine = new ArrayList<>(wanted);
+        for (Event e : events) {
+          if (w.wants(e)) {
+            mine.add(withPrevKv(w, e));
+          }
+        }
+      }
+      if (!w.listener.onEvents(rev, mine) && w.active) {
         // too slow now: catch up from history later, from this revision on
         synced.remove(w);
         w.synced = false;
@@ -354,6 +372,9 @@ public final class WatchHub implements AutoCloseable {
       }
       if (!batch.isEmpty() && !w.listener.onEvents(target, batch)) {
         return; // stays unsynced at the same revision; retried when its consumer has room
+      }
+      if (!w.active) {
+        return; // its listener canceled it
       }
       if (more != 0) {
         w.nextRevision = more;

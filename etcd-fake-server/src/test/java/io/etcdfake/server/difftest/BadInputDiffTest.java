@@ -20,6 +20,8 @@ import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.MethodDescriptor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -120,6 +122,39 @@ class BadInputDiffTest {
     s.range(get("deep"));
     stillServing(s);
   }
+
+  /**
+   * Txns nested far past the op budget, up to gRPC's 2 MiB receive limit and just over it. etcd's
+   * Go protobuf has no depth limit, not even protobuf-go's 10 000 (3.4 and 3.5 alike: both parse with
+   * gogo's generated code, which grpc-go calls as it is), so every
+   * depth that fits is refused with "too many operations", even past 1.5 MiB (the txn check comes
+   * before the request-size check); 263 000 levels exceed the message limit, refused by gRPC. Sent as
+   * wire bytes: protobuf-java cannot write such a message from a builder without overflowing the stack.
+   */
+  @Test
+  void txnsNestedUpToTheMessageSizeLimit(Scenario s) {
+    fill(s);
+    for (int depth : new int[] {129, 500, 501, 1_000, 5_000, 10_000, 10_001, 20_000, 200_000, 262_000, 263_000}) {
+      Outcome<TxnResponse> answer = s.callBytes(depth + " nested txns", RAW_TXN, HostileRequests.nestedTxn(depth, "d" + depth));
+      assertThat(answer.isError()).as("%d nested txns", depth).isTrue();
+    }
+    // the fake cuts deep txns before parsing them, keeping etcd's check order: an empty key before
+    // the deep branch is refused as such, one after it is never looked at
+    byte[] emptyKey = txn().addSuccess(op(put("", "x"))).build().toByteArray();
+    byte[] chain = HostileRequests.nestedTxn(600, "x");
+    byte[] deepOp = HostileRequests.concat(HostileRequests.lengthPrefix(4, chain.length), chain);
+    byte[] deep = HostileRequests.concat(HostileRequests.lengthPrefix(2, deepOp.length), deepOp);
+    assertThat(s.callBytes("empty key, then 600 nested", RAW_TXN, HostileRequests.concat(emptyKey, deep)).description())
+        .isEqualTo("etcdserver: key is not provided");
+    assertThat(s.callBytes("600 nested, then empty key", RAW_TXN, HostileRequests.concat(deep, emptyKey)).description())
+        .isEqualTo("etcdserver: too many operations in txn request");
+    s.range(all());
+    stillServing(s);
+  }
+
+  /** Txn requests as wire bytes, answers parsed. */
+  private static final MethodDescriptor<byte[], TxnResponse> RAW_TXN =
+      HostileRequests.asBytes(KVGrpc.getTxnMethod(), KVGrpc.getTxnMethod().getResponseMarshaller());
 
   @Test
   void tenThousandOpTxns(Scenario s) {

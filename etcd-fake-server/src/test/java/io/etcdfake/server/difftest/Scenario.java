@@ -95,6 +95,14 @@ public final class Scenario {
     return new StreamPair<>(this, method, fake.openStream(method), reference.openStream(method));
   }
 
+  /** Sends wire bytes to both sides as they are (no revisions moved) and requires equal answers. */
+  public <A extends Message> Outcome<A> callBytes(String what, MethodDescriptor<byte[], A> method, byte[] request) {
+    Outcome<A> mine = fake.callBytes(method, request);
+    Outcome<A> theirs = reference.callBytes(method, request);
+    requireSame(method.getFullMethodName() + " (" + what + ")", null, mine, theirs);
+    return mine;
+  }
+
   /** Fails with both answers printed unless they are equal. */
   void requireSame(String what, Message request, Outcome<?> mine, Outcome<?> theirs) {
     calls++;

@@ -87,6 +87,20 @@ public abstract class Side implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends a request given as its wire bytes (for messages protobuf-java cannot build or write, such as
+   * txns nested thousands deep), as they are; answers with revisions made relative.
+   */
+  <A extends Message> Outcome<A> callBytes(MethodDescriptor<byte[], A> method, byte[] request) {
+    try {
+      A response = ClientCalls.blockingUnaryCall(authorized(), method,
+          CallOptions.DEFAULT.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS), request);
+      return Outcome.of(Revisions.toRelative(response, base));
+    } catch (StatusRuntimeException e) {
+      return Outcome.of(e.getStatus());
+    }
+  }
+
   /** The channel with this side's token attached to every call, when it has one. */
   Channel authorized() {
     return token == null ? channel : withToken(channel, token);

@@ -1,22 +1,34 @@
 package io.etcdfake.server.reliability;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import com.google.protobuf.Message;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseRevokeRequest;
+import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.grpc.MethodDescriptor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
  * A seeded generator of malformed and hostile KV requests: empty, huge and binary keys, range ends
  * below their key, negative and far-future revisions, extreme limits, unknown compare enums, missing
- * leases, nested and oversized txns. Every field is drawn from values etcd treats specially, mixed
+ * leases, nested and oversized txns, revokes and time-to-live questions of leases that do not exist.
+ * Every field is drawn from values etcd treats specially, mixed
  * with ordinary ones so that some requests succeed and change the data the next ones see.
  *
  * <p>Revisions are small relative numbers or far away (2^40), never near Long.MAX_VALUE, so that the
@@ -27,6 +39,8 @@ public final class HostileRequests {
   private static final String[] KEYS = {"", "a", "b", "c", "k0", "k1", "\0", "\u0001", "\u00ff", "a\0b"};
   private static final long[] REVISIONS = {0, -1, -100, Long.MIN_VALUE, 1, 2, 3, 5, 10, 1L << 40};
   private static final long[] COMPACTIONS = {1, 2, 3, 5, 10, 1L << 40};
+  /** Lease ids: none is ever granted here (a granted one's TTL would depend on timing). */
+  private static final long[] LEASES = {0, -1, 1, 7, 1000, 1L << 40, Long.MIN_VALUE, Long.MAX_VALUE};
   private static final long[] LIMITS = {0, -1, 1, 2, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 31};
 
   /** One request, with the gRPC method that takes it. */
@@ -39,7 +53,14 @@ public final class HostileRequests {
   }
 
   public Hostile<?, ?> next() {
-    int kind = random.nextInt(20);
+    int kind = random.nextInt(22);
+    if (kind == 20) {
+      return new Hostile<>(LeaseGrpc.getLeaseRevokeMethod(), LeaseRevokeRequest.newBuilder().setID(pick(LEASES)).build());
+    }
+    if (kind == 21) {
+      return new Hostile<>(LeaseGrpc.getLeaseTimeToLiveMethod(),
+          LeaseTimeToLiveRequest.newBuilder().setID(pick(LEASES)).setKeys(random.nextBoolean()).build());
+    }
     if (kind < 6) {
       return new Hostile<>(KVGrpc.getRangeMethod(), range().build());
     }
@@ -123,7 +144,7 @@ public final class HostileRequests {
     PutRequest.Builder p = PutRequest.newBuilder().setKey(key()).setValue(value(mayBeHuge)).setPrevKv(random.nextBoolean());
     int r = random.nextInt(10);
     if (r == 0) {
-      p.setLease(1 + random.nextInt(1000));
+      p.setLease(random.nextBoolean() ? 1 + random.nextInt(1000) : pick(LEASES));
     } else if (r == 1) {
       p.setIgnoreValue(true);
     } else if (r == 2) {
@@ -183,4 +204,69 @@ public final class HostileRequests {
       default -> RequestOp.newBuilder().setRequestTxn(txn(depth + 1)).build();
     };
   }
+
+  /**
+   * The wire bytes of a txn whose success branch holds a txn, {@code depth} times, the innermost
+   * putting "deep" = {@code value}. Built from the inside out as length prefixes: protobuf-java cannot
+   * write (or build) a message thousands of levels deep without overflowing the stack.
+   */
+  public static byte[] nestedTxn(int depth, String value) {
+    byte[] put = RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8("deep")).setValue(ByteString.copyFromUtf8(value))).build().toByteArray();
+    byte[][] prefixes = new byte[2 * depth + 1][];
+    int length = put.length;
+    for (int i = 0; i <= 2 * depth; i++) {
+      // even: a TxnRequest's success (2) around the RequestOp; odd: a RequestOp's request_txn (4)
+      prefixes[i] = lengthPrefix(i % 2 == 0 ? 2 : 4, length);
+      length += prefixes[i].length;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(length);
+    for (int i = 2 * depth; i >= 0; i--) {
+      out.writeBytes(prefixes[i]);
+    }
+    out.writeBytes(put);
+    return out.toByteArray();
+  }
+
+  /** The tag and length of a length-delimited field whose content follows. */
+  public static byte[] lengthPrefix(int field, int length) {
+    byte[] b = new byte[CodedOutputStream.computeTagSize(field) + CodedOutputStream.computeUInt32SizeNoTag(length)];
+    CodedOutputStream c = CodedOutputStream.newInstance(b);
+    try {
+      c.writeTag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      c.writeUInt32NoTag(length);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return b;
+  }
+
+  public static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** The method with requests sent as the given wire bytes, and answers read by {@code answers}. */
+  public static <A> MethodDescriptor<byte[], A> asBytes(MethodDescriptor<?, ?> method,
+      MethodDescriptor.Marshaller<A> answers) {
+    return method.toBuilder(BYTES, answers).build();
+  }
+
+  /** Wire bytes as they are, both ways. */
+  public static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
 }

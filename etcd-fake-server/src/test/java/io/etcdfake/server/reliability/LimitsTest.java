@@ -17,10 +17,13 @@ import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.etcdfake.server.EtcdFakeServer;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,6 +74,41 @@ class LimitsTest {
         assertThat(kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("small")).build()).getCount()).isEqualTo(1);
       } finally {
         ch.shutdownNow();
+      }
+    }
+  }
+
+  /**
+   * How deep a txn may nest follows the op budget, as in etcd (each level spends an op): with 300 ops
+   * a txn nested 299 deep runs, and every deeper one, up to gRPC's limit, is refused as too many
+   * operations with the keyspace unchanged. With a budget past the fake's parse cap (400 levels) a
+   * deeper txn is refused too, where etcd would run it: a documented difference.
+   */
+  @Test
+  void txnNestingFollowsTheOpBudget() throws Exception {
+    for (int maxTxnOps : new int[] {300, 1000}) {
+      try (EtcdFakeServer server = EtcdFakeServer.builder().maxTxnOps(maxTxnOps).build().start()) {
+        ManagedChannel ch = channel(server);
+        try {
+          MethodDescriptor<byte[], byte[]> txn = HostileRequests.asBytes(KVGrpc.getTxnMethod(), HostileRequests.BYTES);
+          KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+          int runs = Math.min(maxTxnOps, 400);
+          ClientCalls.blockingUnaryCall(ch, txn, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+              HostileRequests.nestedTxn(runs - 1, "ran"));
+          long revision = kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("deep")).build())
+              .getHeader().getRevision();
+          for (int depth : new int[] {runs, 401, 5_000, 250_000}) {
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, txn,
+                CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), HostileRequests.nestedTxn(depth, "no")))
+                .as("%d nested with %d ops", depth, maxTxnOps)
+                .hasMessage("INVALID_ARGUMENT: etcdserver: too many operations in txn request");
+          }
+          RangeResponse deep = kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("deep")).build());
+          assertThat(deep.getKvs(0).getValue().toStringUtf8()).isEqualTo("ran");
+          assertThat(deep.getHeader().getRevision()).isEqualTo(revision);
+        } finally {
+          ch.shutdownNow();
+        }
       }
     }
   }
