@@ -22,7 +22,7 @@ final class Micro {
     List<Row> rows = new ArrayList<>();
     // the per-operation benchmarks: timed iterations
     rows.addAll(run(new OptionsBuilder()
-        .include(StoreBenchmarks.class.getName() + "\\.(put|txn|rangeOneKey|range100Keys|historyRead)$")
+        .include(StoreBenchmarks.class.getName() + "\\.(put|txn|rangeOneKey|range100Keys|range100KeysCached|historyRead)$")
         .warmupIterations(quick ? 1 : 2).warmupTime(TimeValue.milliseconds(quick ? 500 : 1000))
         .measurementIterations(quick ? 2 : 3).measurementTime(TimeValue.milliseconds(quick ? 500 : 1000))));
     // single shots: each invocation timed alone, set up and torn down outside the timing
