@@ -161,7 +161,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
     nb.intercept(new RaftEntries(maintenance::raftApplied));
-    if (config.quotaBackendBytes > 0) {
+    if (maintenance.quotaBytes() > 0) {
       nb.intercept(new QuotaGuard(maintenance));
     }
     nb.addService(new MaintenanceService(maintenance, store, headers));
@@ -513,8 +513,11 @@ public final class EtcdFakeServer implements AutoCloseable {
     }
 
     /**
-     * etcd's --quota-backend-bytes: past this estimated database size, writes raise the NOSPACE
-     * alarm and fail. Default 0: etcd's 2 GiB, which an in-memory store never reaches (not checked).
+     * etcd's --quota-backend-bytes: past this estimated database size, puts, txns with puts and lease
+     * grants raise the NOSPACE alarm and fail. 0 (the default) is etcd's 2 GiB, a negative value
+     * disables the quota, as in etcd. The estimate counts every retained version, as bbolt holds them
+     * until a compaction; the heap the store takes is about as large, so a JVM whose heap is smaller
+     * than the quota needs a smaller quota to refuse writes before it runs out of memory.
      */
     public Builder quotaBackendBytes(long bytes) {
       this.quotaBackendBytes = bytes;

@@ -33,7 +33,7 @@ final class EtcdFlags {
   String initialClusterToken;
 
   @Option(names = "--quota-backend-bytes", paramLabel = "BYTES",
-      description = "Raise the NOSPACE alarm when the estimated database size would pass this (default: 0, 2 GiB).")
+      description = "Raise the NOSPACE alarm when the estimated database size would pass this (default: 0, 2 GiB; negative: no quota).")
   long quotaBackendBytes;
 
   @Option(names = "--cert-file", paramLabel = "FILE", description = "Client server TLS certificate file (PEM).")

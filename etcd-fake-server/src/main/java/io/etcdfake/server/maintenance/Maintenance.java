@@ -6,6 +6,7 @@ import io.etcdfake.server.errors.EtcdError;
 import io.etcdfake.server.lease.Lessor;
 import io.etcdfake.server.membership.Member;
 import io.etcdfake.server.membership.Membership;
+import io.etcdfake.server.mvcc.Footprint;
 import io.etcdfake.server.mvcc.KeyValue;
 import io.etcdfake.server.mvcc.MvccState;
 import io.etcdfake.server.mvcc.MvccStore;
@@ -44,7 +45,7 @@ public final class Maintenance {
   private final long quotaBytes;
   private final AtomicLong raftIndex = new AtomicLong(FRESH_RAFT_INDEX);
   /** bbolt's file only grows until a defragmentation; this is its high-water mark. */
-  private long dbSize = FRESH_IN_USE + PAGE;
+  private final AtomicLong dbSize = new AtomicLong(FRESH_IN_USE + PAGE);
 
   public Maintenance(MvccStore store, Lessor lessor, Alarms alarms, Membership membership, MemberIdentity identity,
       String version, long quotaBytes) {
@@ -54,7 +55,8 @@ public final class Maintenance {
     this.membership = membership;
     this.identity = identity;
     this.version = version;
-    this.quotaBytes = quotaBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBytes;
+    // etcd's rule: 0 is the default quota, a negative one disables it
+    this.quotaBytes = quotaBytes == 0 ? DEFAULT_QUOTA_BYTES : quotaBytes;
   }
 
   /** etcd's StatusResponse. */
@@ -72,7 +74,7 @@ public final class Maintenance {
 
   public Status status() {
     long revision = store.currentRevision();
-    long inUse = sizeInUse(store.exportState());
+    long inUse = sizeInUse(store.footprint());
     long size = grow(inUse);
     long index = raftIndex.get();
     List<String> errors = alarms.all().stream().map(Alarm::describe).toList();
@@ -112,10 +114,8 @@ public final class Maintenance {
 
   /** Defragmentation gives the free pages back: the database shrinks to what is in use. */
   public void defragment() {
-    long inUse = sizeInUse(store.exportState());
-    synchronized (this) {
-      dbSize = inUse + PAGE;
-    }
+    long inUse = sizeInUse(store.footprint());
+    dbSize.set(inUse + PAGE);
   }
 
   /** etcd's MoveLeader in a cluster where this member leads and no other member ever started. */
@@ -134,8 +134,8 @@ public final class Maintenance {
    * alarm goes up and the write is refused.
    */
   public void checkQuota(long cost) {
-    if (cost == 0) {
-      return;
+    if (cost == 0 || quotaBytes < 0) {
+      return; // a disabled quota: etcd's passthrough
     }
     if (currentDbSize() + cost >= quotaBytes) {
       alarms.activate(identity.memberId(), Alarm.Type.NOSPACE);
@@ -143,6 +143,7 @@ public final class Maintenance {
     }
   }
 
+  /** The space quota in bytes; negative when disabled. */
   public long quotaBytes() {
     return quotaBytes;
   }
@@ -183,29 +184,23 @@ public final class Maintenance {
   public synchronized void reset() {
     alarms.clear();
     raftIndex.set(FRESH_RAFT_INDEX);
-    dbSize = FRESH_IN_USE + PAGE;
+    dbSize.set(FRESH_IN_USE + PAGE);
   }
 
-  /** Not synchronized around the export: the store's lock is never taken inside this object's. */
   private long currentDbSize() {
-    return grow(sizeInUse(store.exportState()));
+    return grow(sizeInUse(store.footprint()));
   }
 
-  private synchronized long grow(long inUse) {
-    dbSize = Math.max(dbSize, inUse + PAGE);
-    return dbSize;
+  private long grow(long inUse) {
+    return dbSize.accumulateAndGet(inUse + PAGE, Math::max);
   }
 
   /**
    * An estimate of bbolt's pages in use: a fresh database's, plus each retained version's backend
    * key and value with bbolt's per-element header, in whole pages.
    */
-  static long sizeInUse(MvccState state) {
-    long bytes = 0;
-    for (MvccState.Entry e : state.entries()) {
-      KeyValue kv = e.kv();
-      bytes += 18 + 16 + 30 + kv.key().size() + kv.value().size();
-    }
+  static long sizeInUse(Footprint retained) {
+    long bytes = retained.versions() * (18 + 16 + 30) + retained.bytes();
     return FRESH_IN_USE + (bytes + PAGE - 1) / PAGE * PAGE;
   }
 }

@@ -10,6 +10,7 @@ import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
@@ -42,6 +43,8 @@ public final class MvccStore {
     volatile long currentRevision = 1;
     /** etcd starts at -1, so that Compact(0) on a new store is accepted */
     volatile long compactRevision = -1;
+    /** every retained version's size, as {@link #exportState()} would list them */
+    volatile Footprint footprint = Footprint.EMPTY;
     /**
      * Sub-revisions (position within their revision) of retained versions whose revision left the
      * log at a compaction, where they differ from 0: HashKV and snapshots need them.
@@ -74,6 +77,11 @@ public final class MvccStore {
   /** The revision of the last compaction, or -1 (0 is a valid compaction, as in etcd). */
   public long compactRevision() {
     return keyspace.compactRevision;
+  }
+
+  /** The retained versions and their bytes, without walking the store. */
+  public Footprint footprint() {
+    return keyspace.footprint;
   }
 
   /** Raises or clears the NOSPACE state (the maintenance alarms decide; the store only obeys). */
@@ -305,6 +313,7 @@ public final class MvccStore {
       ks.index.entrySet().removeIf(e -> e.getValue().compact(revision));
       ks.log.compact(revision);
       forgetSubs(ks, revision);
+      ks.footprint = measure(ks);
       return ks.currentRevision;
     } finally {
       writeLock.unlock();
@@ -370,30 +379,48 @@ public final class MvccStore {
     writeLock.lock();
     try {
       Keyspace ks = keyspace;
-      long first = ks.log.firstRevision();
+      // versions older than the log come from the key index in no order: sorted by revision and sub-revision
       List<MvccState.Entry> out = new ArrayList<>();
-      // versions older than the log: from the key index, ordered by revision and sub-revision
-      List<MvccState.Entry> older = new ArrayList<>();
-      for (KeyHistory h : ks.index.values()) {
-        h.forEachVersion(kv -> {
-          if (kv.modRevision() < first) {
-            older.add(new MvccState.Entry(kv, subOf(ks, kv, 0)));
-          }
-        });
-      }
-      older.sort(Comparator.comparingLong((MvccState.Entry e) -> e.kv().modRevision()).thenComparingInt(MvccState.Entry::sub));
-      out.addAll(older);
-      long rev = -1;
-      int position = 0;
-      for (KeyValue kv : ks.log.changes(first, ks.currentRevision, Integer.MAX_VALUE)) {
-        position = kv.modRevision() == rev ? position + 1 : 0;
-        rev = kv.modRevision();
-        out.add(new MvccState.Entry(kv, subOf(ks, kv, position)));
-      }
+      List<MvccState.Entry> logged = new ArrayList<>();
+      long[] rev = {-1};
+      int[] position = {0};
+      forEachRetained(ks, kv -> out.add(new MvccState.Entry(kv, subOf(ks, kv, 0))), kv -> {
+        position[0] = kv.modRevision() == rev[0] ? position[0] + 1 : 0;
+        rev[0] = kv.modRevision();
+        logged.add(new MvccState.Entry(kv, subOf(ks, kv, position[0])));
+      });
+      out.sort(Comparator.comparingLong((MvccState.Entry e) -> e.kv().modRevision()).thenComparingInt(MvccState.Entry::sub));
+      out.addAll(logged);
       return new MvccState(ks.currentRevision, ks.compactRevision, out);
     } finally {
       writeLock.unlock();
     }
+  }
+
+  /**
+   * Every retained version: those older than the revision log from the key index ({@code older}, in
+   * no order), then the log's changes in revision order ({@code logged}).
+   */
+  private static void forEachRetained(Keyspace ks, Consumer<KeyValue> older, Consumer<KeyValue> logged) {
+    long first = ks.log.firstRevision();
+    for (KeyHistory h : ks.index.values()) {
+      h.forEachVersion(kv -> {
+        if (kv.modRevision() < first) {
+          older.accept(kv);
+        }
+      });
+    }
+    ks.log.changes(first, ks.currentRevision, Integer.MAX_VALUE).forEach(logged);
+  }
+
+  private static Footprint measure(Keyspace ks) {
+    long[] sum = new long[2];
+    Consumer<KeyValue> add = kv -> {
+      sum[0]++;
+      sum[1] += Footprint.bytesOf(kv);
+    };
+    forEachRetained(ks, add, add);
+    return new Footprint(sum[0], sum[1]);
   }
 
   private static int subOf(Keyspace ks, KeyValue kv, int otherwise) {
@@ -430,6 +457,7 @@ public final class MvccStore {
     }
     ks.currentRevision = Math.max(1, state.currentRevision());
     ks.compactRevision = state.compactRevision();
+    ks.footprint = measure(ks);
     writeLock.lock();
     try {
       keyspace = ks;
@@ -666,6 +694,7 @@ public final class MvccStore {
       } else {
         ks.log.append(changes);
       }
+      ks.footprint = ks.footprint.plus(changes);
       ks.currentRevision = begin + 1;
       return begin + 1;
     }
