@@ -358,7 +358,7 @@ public final class AuthStore {
       idx++;
     }
     if (idx < next.size() && next.get(idx).key().equals(perm.key()) && next.get(idx).rangeEnd().equals(perm.rangeEnd())) {
-      next.set(idx, next.get(idx).withType(perm.type()));
+      next.set(idx, next.get(idx).withCode(perm.code()));
     } else {
       next.add(perm);
       next.sort(Comparator.comparing(Permission::key, ByteString.unsignedLexicographicalComparator()));
@@ -535,7 +535,7 @@ public final class AuthStore {
     KeyPermissions merged = new KeyPermissions();
     for (String roleName : u.roles()) {
       for (Permission p : roles.getOrDefault(roleName, List.of())) {
-        if (write ? p.type().allowsWrite() : p.type().allowsRead()) {
+        if (write ? p.allowsWrite() : p.allowsRead()) {
           merged.add(p.key(), p.rangeEnd());
         }
       }

@@ -6,28 +6,16 @@ import java.util.Objects;
 /**
  * A key-range permission of a role, as etcd stores it: a single key ({@code rangeEnd} empty), a range
  * {@code [key, rangeEnd)}, or every key from {@code key} on ({@code rangeEnd} = {@code "\0"}). A prefix
- * is the range up to the prefix's successor, as clients send it.
+ * is the range up to the prefix's successor, as clients send it. The type is etcd's wire number: etcd
+ * stores a number it does not know as given, lists it, and lets it grant nothing; so does the fake.
  */
-public record Permission(Type type, ByteString key, ByteString rangeEnd) {
+public record Permission(int code, ByteString key, ByteString rangeEnd) {
 
   /** etcd's authpb.Permission.Type, with its wire numbers. */
   public enum Type {
     READ,
     WRITE,
-    READWRITE;
-
-    /** By wire number; numbers etcd does not know are kept as given, so {@code null} here means "unknown". */
-    public static Type ofNumber(int n) {
-      return n >= 0 && n < values().length ? values()[n] : null;
-    }
-
-    boolean allowsRead() {
-      return this == READ || this == READWRITE;
-    }
-
-    boolean allowsWrite() {
-      return this == WRITE || this == READWRITE;
-    }
+    READWRITE
   }
 
   public Permission {
@@ -35,10 +23,27 @@ public record Permission(Type type, ByteString key, ByteString rangeEnd) {
     Objects.requireNonNull(rangeEnd);
   }
 
+  public Permission(Type type, ByteString key, ByteString rangeEnd) {
+    this(type.ordinal(), key, rangeEnd);
+  }
+
   /** The root role's permission as etcd reports it: read-write on every key. */
   static final Permission ROOT = new Permission(Type.READWRITE, ByteString.EMPTY, ByteString.copyFrom(new byte[] {0}));
 
-  Permission withType(Type t) {
-    return new Permission(t, key, rangeEnd);
+  /** The type, or null for a number etcd has no name for. */
+  public Type type() {
+    return code >= 0 && code < Type.values().length ? Type.values()[code] : null;
+  }
+
+  boolean allowsRead() {
+    return type() == Type.READ || type() == Type.READWRITE;
+  }
+
+  boolean allowsWrite() {
+    return type() == Type.WRITE || type() == Type.READWRITE;
+  }
+
+  Permission withCode(int c) {
+    return new Permission(c, key, rangeEnd);
   }
 }

@@ -214,7 +214,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
       AuthRoleGetResponse.Builder b = AuthRoleGetResponse.newBuilder().setHeader(header());
       for (Permission p : auth.roleGet(caller(), request.getRole())) {
         b.addPerm(io.etcd.jetcd.api.Permission.newBuilder()
-            .setPermTypeValue(p.type().ordinal())
+            .setPermTypeValue(p.code())
             .setKey(p.key())
             .setRangeEnd(p.rangeEnd()));
       }
@@ -243,12 +243,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
       Permission perm = null;
       if (request.hasPerm()) {
         io.etcd.jetcd.api.Permission p = request.getPerm();
-        Permission.Type type = Permission.Type.ofNumber(p.getPermTypeValue());
-        if (type == null) {
-          throw io.grpc.Status.INVALID_ARGUMENT.withDescription("etcd-fake: unknown permission type "
-              + p.getPermTypeValue()).asRuntimeException();
-        }
-        perm = new Permission(type, p.getKey(), p.getRangeEnd());
+        perm = new Permission(p.getPermTypeValue(), p.getKey(), p.getRangeEnd());
       }
       auth.roleGrantPermission(caller(), request.getName(), perm);
       return AuthRoleGrantPermissionResponse.newBuilder().setHeader(header()).build();

@@ -17,20 +17,30 @@ public final class Alarms {
   }
 
   /** The raised alarms of a type, or all of them for {@link Alarm.Type#NONE}. */
-  public synchronized List<Alarm> get(Alarm.Type type) {
-    return raised.stream().filter(a -> type == Alarm.Type.NONE || a.type() == type).toList();
+  public List<Alarm> get(Alarm.Type type) {
+    return get(type.ordinal());
+  }
+
+  /** The raised alarms of etcd's AlarmType number {@code code}, or all of them for 0 (NONE). */
+  public synchronized List<Alarm> get(int code) {
+    return raised.stream().filter(a -> code == 0 || a.code() == code).toList();
   }
 
   public List<Alarm> all() {
-    return get(Alarm.Type.NONE);
+    return get(0);
   }
 
   /** Raises an alarm; answers it, or null for NONE (which etcd ignores). Raising twice keeps one. */
-  public synchronized Alarm activate(long memberId, Alarm.Type type) {
-    if (type == Alarm.Type.NONE) {
+  public Alarm activate(long memberId, Alarm.Type type) {
+    return activate(memberId, type.ordinal());
+  }
+
+  /** {@link #activate(long, Alarm.Type)} by etcd's AlarmType number: one etcd does not know is kept and acts on nothing. */
+  public synchronized Alarm activate(long memberId, int code) {
+    if (code == 0) {
       return null;
     }
-    Alarm alarm = new Alarm(memberId, type);
+    Alarm alarm = new Alarm(memberId, code);
     if (!raised.contains(alarm)) {
       raised.add(alarm);
     }
@@ -39,8 +49,13 @@ public final class Alarms {
   }
 
   /** Clears an alarm; answers it, or null when it was not raised. */
-  public synchronized Alarm deactivate(long memberId, Alarm.Type type) {
-    Alarm alarm = new Alarm(memberId, type);
+  public Alarm deactivate(long memberId, Alarm.Type type) {
+    return deactivate(memberId, type.ordinal());
+  }
+
+  /** {@link #deactivate(long, Alarm.Type)} by etcd's AlarmType number. */
+  public synchronized Alarm deactivate(long memberId, int code) {
+    Alarm alarm = new Alarm(memberId, code);
     if (!raised.remove(alarm)) {
       return null;
     }

@@ -161,7 +161,7 @@ public final class Maintenance {
     lessor.restore(contents.leases(), keysByLease(contents.state()));
     alarms.clear();
     for (Alarm a : contents.alarms()) {
-      alarms.activate(a.memberId(), a.type());
+      alarms.activate(a.memberId(), a.code());
     }
   }
 

@@ -58,7 +58,7 @@ public final class SnapshotFormat {
       out.writeInt(contents.alarms().size());
       for (Alarm a : contents.alarms()) {
         out.writeLong(a.memberId());
-        out.writeInt(a.type().ordinal());
+        out.writeInt(a.code());
       }
       out.writeInt(contents.leases().size());
       for (Lessor.Grant l : contents.leases()) {
@@ -104,11 +104,7 @@ public final class SnapshotFormat {
     List<Alarm> alarms = new ArrayList<>();
     for (int i = 0; i < alarmCount; i++) {
       long member = data.readLong();
-      int type = data.readInt();
-      if (type < 0 || type >= Alarm.Type.values().length) {
-        throw new IOException("unknown alarm type " + type);
-      }
-      alarms.add(new Alarm(member, Alarm.Type.values()[type]));
+      alarms.add(new Alarm(member, data.readInt()));
     }
     int leaseCount = data.readInt();
     List<Lessor.Grant> leases = new ArrayList<>(Math.min(Math.max(leaseCount, 0), 1 << 16));

@@ -15,12 +15,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.etcdfake.server.reliability.HostileRequests;
+import io.etcd.jetcd.api.AlarmRequest;
+import io.etcd.jetcd.api.AuthGrpc;
+import io.etcd.jetcd.api.AuthRoleGetRequest;
+import io.etcd.jetcd.api.AuthRoleGrantPermissionRequest;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.Permission;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.MethodDescriptor;
 import org.junit.jupiter.api.Test;
 
@@ -105,6 +114,51 @@ class BadInputDiffTest {
     s.call35("etcd 3.4 did not check sort enums", KVGrpc.getRangeMethod(), all().setSortOrderValue(7).build());
     s.call35("etcd 3.4 did not check sort enums", KVGrpc.getRangeMethod(), all().setSortTargetValue(-1).build());
     stillServing(s);
+  }
+
+  /** Enum values no client library sends, in the other services: a watch filter, alarm actions and types, a permission type. */
+  @Test
+  void unknownEnumValuesBeyondKv(Scenario s) {
+    fill(s);
+    try (StreamPair<WatchRequest, WatchResponse> w = s.stream(WatchGrpc.getWatchMethod())) {
+      w.send(WatchDiffTest.create(WatchDiffTest.watch("a").addFiltersValue(7).addFiltersValue(-1)));
+      w.next();
+      s.put(put("a", "watched"));
+      w.next(); // the unknown filters drop nothing
+    }
+    try {
+      // an unknown action crashes etcd: EtcdCrashesDiffTest
+      MaintenanceDiffTest.alarmCall(s, AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.GET).setAlarmValue(9).build());
+      // raising an alarm type etcd does not know lists it, and caps nothing
+      MaintenanceDiffTest.alarmCall(s, AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE).setAlarmValue(9).build());
+      MaintenanceDiffTest.alarmCall(s, AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.GET).build());
+      MaintenanceDiffTest.alarmCall(s, AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.GET).setAlarmValue(9).build());
+      assertThat(MaintenanceDiffTest.statusErrors(s.fake())).isEqualTo(MaintenanceDiffTest.statusErrors(s.reference()))
+          .isEqualTo("alarm:9 ");
+      s.put(put("b", "still writable"));
+      MaintenanceDiffTest.alarmCall(s, AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE).setAlarmValue(9).build());
+      MaintenanceDiffTest.alarmCall(s, AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.GET).build());
+    } finally {
+      s.reference().callRaw(MaintenanceGrpc.getAlarmMethod(),
+          AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE).setAlarmValue(9).build());
+    }
+    stillServing(s);
+    // a permission type etcd does not know is stored and listed, and grants nothing
+    AuthDiffTest.roleAdd(s, "r");
+    s.call(AuthGrpc.getRoleGrantPermissionMethod(), AuthRoleGrantPermissionRequest.newBuilder().setName("r")
+        .setPerm(Permission.newBuilder().setPermTypeValue(9).setKey(bytes("a"))).build());
+    s.call(AuthGrpc.getRoleGrantPermissionMethod(), AuthRoleGrantPermissionRequest.newBuilder().setName("r")
+        .setPerm(Permission.newBuilder().setPermTypeValue(-3).setKey(bytes("b"))).build());
+    s.call(AuthGrpc.getRoleGetMethod(), AuthRoleGetRequest.newBuilder().setRole("r").build());
+    AuthDiffTest.userAdd(s, "u", "u-pw");
+    AuthDiffTest.grantRole(s, "u", "r");
+    AuthDiffTest.rootAndEnable(s);
+    assertThat(s.login("u", "u-pw").isError()).isFalse();
+    assertThat(s.range(get("a")).description()).isEqualTo("etcdserver: permission denied");
+    s.put(put("a", "denied"));
+    s.range(get("b"));
+    assertThat(s.login("root", Scenario.ROOT_PASSWORD).isError()).isFalse();
+    s.range(all());
   }
 
   @Test

@@ -30,7 +30,7 @@ class MaintenanceDiffTest {
    * An Alarm call on both sides. etcd 3.5 fills the response header, 3.4 leaves it out: against a
    * 3.4 the headers are set aside (the fake's must be there) and the rest compared.
    */
-  private static Outcome<AlarmResponse> alarmCall(Scenario s, AlarmRequest request) {
+  static Outcome<AlarmResponse> alarmCall(Scenario s, AlarmRequest request) {
     Outcome<AlarmResponse> fake = s.fake().call(MaintenanceGrpc.getAlarmMethod(), request);
     Outcome<AlarmResponse> real = s.reference().call(MaintenanceGrpc.getAlarmMethod(), request);
     if (s.referenceIs34() && !fake.isError() && !real.isError()) {
@@ -41,6 +41,11 @@ class MaintenanceDiffTest {
       s.requireSame("Alarm", request, fake, real);
     }
     return fake;
+  }
+
+  /** The errors a Status call lists, joined with "|". */
+  static String statusErrors(Side side) {
+    return String.join("|", side.callRaw(MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance()).getErrorsList());
   }
 
   private static long memberId(Side side) {
@@ -76,13 +81,7 @@ class MaintenanceDiffTest {
       s.delete(Kv.delete("zzz"));
       s.range(Kv.all());
       s.compact(rev(2));
-      String[] errors = new String[2];
-      int i = 0;
-      for (Side side : new Side[] {s.fake(), s.reference()}) {
-        errors[i++] = String.join("|", side.callRaw(MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance())
-            .getErrorsList());
-      }
-      assertThat(errors[0]).isEqualTo(errors[1]).isEqualTo("alarm:NOSPACE ");
+      assertThat(statusErrors(s.fake())).isEqualTo(statusErrors(s.reference())).isEqualTo("alarm:NOSPACE ");
       alarmCall(s, alarm(AlarmRequest.AlarmAction.DEACTIVATE, AlarmType.NOSPACE));
       alarmCall(s, alarm(AlarmRequest.AlarmAction.GET, AlarmType.NONE));
       s.put(put("a", "3"));
