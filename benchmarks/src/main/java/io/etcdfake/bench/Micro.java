@@ -13,8 +13,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /** Runs the JMH benchmarks (one fork each, in a JVM of their own) and keeps one row per result. */
 final class Micro {
-  /** One benchmark's score, e.g. rangeOneKey keys=1000000: 0.42 ± 0.01 us/op. */
-  record Row(String name, String params, double score, double error, String unit) {}
+  /**
+   * One benchmark's score, e.g. rangeOneKey keys=1000000: 0.42 ± 0.01 us/op (the mean of its
+   * iterations), and the median iteration's, which one iteration slowed by a collection does not move.
+   */
+  record Row(String name, String params, double score, double error, double median, String unit) {}
 
   private Micro() {}
 
@@ -47,7 +50,8 @@ final class Micro {
         params.add(k + "=" + r.getParams().getParam(k));
       }
       var p = r.getPrimaryResult();
-      rows.add(new Row(name, String.join(" ", params), p.getScore(), p.getScoreError(), p.getScoreUnit()));
+      rows.add(new Row(name, String.join(" ", params), p.getScore(), p.getScoreError(),
+          p.getStatistics().getPercentile(50), p.getScoreUnit()));
       System.out.printf("micro %-16s %-14s %,.3f %s%n", name, String.join(" ", params), p.getScore(), p.getScoreUnit());
     }
     return rows;
