@@ -159,7 +159,7 @@ public final class EtcdFakeServer implements AutoCloseable {
     executor = newExecutor(config.executorThreads);
     nb.executor(executor);
     HealthStatusManager health = new HealthStatusManager();
-    // maintenance and cluster (surface): raft index accounting, and the space quota when one is set
+    // maintenance and cluster (surface): raft index accounting, and the space quota unless it is turned off
     nb.intercept(new RaftEntries(maintenance::raftApplied));
     if (maintenance.quotaBytes() > 0) {
       nb.intercept(new QuotaGuard(maintenance));
